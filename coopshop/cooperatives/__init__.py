@@ -1,0 +1,1 @@
+"""The network: cooperatives, their members, municipalities and settlement rule versions."""

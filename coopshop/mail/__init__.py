@@ -1,0 +1,1 @@
+"""E-mail through an outbox table: SMTP when configured, ``.eml`` files otherwise."""

@@ -1,0 +1,48 @@
+"""The main menu, which differs per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from coopshop.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    current: bool
+
+
+def menu_for_role(role: str | None) -> list[tuple[str, str]]:
+    """(label, endpoint) pairs, in the order they appear."""
+    items = [(_("Winkel"), "site.home")]
+    if role == Role.NETWORK_ADMIN:
+        items += [
+            (_("Netwerk"), "network.dashboard"),
+            (_("Gemeenten"), "network.municipalities"),
+            (_("Leden"), "members.dashboard"),
+            (_("Kopers"), "network.buyers"),
+            (_("Logboek"), "audit.log"),
+        ]
+    elif role == Role.COOP_ADMIN:
+        items += [(_("Coöperatie"), "members.dashboard"), (_("Logboek"), "audit.log")]
+    elif role == Role.MEMBER:
+        items += [(_("Mijn gegevens"), "members.my_dashboard")]
+    elif role == Role.BUYER:
+        items += [(_("Mijn account"), "accounts.profile")]
+    else:
+        items += [(_("Account aanmaken"), "accounts.register")]
+    return items
+
+
+def main_menu() -> list[MenuItem]:
+    role = current_user.role if current_user.is_authenticated else None
+    return [
+        MenuItem(label, url_for(endpoint), request.endpoint == endpoint)
+        for label, endpoint in menu_for_role(role)
+    ]

@@ -1,0 +1,1 @@
+"""Municipal settlement: period close, benefit offsets, municipal reports and payouts."""

@@ -1,0 +1,111 @@
+"""Fixtures shared by the whole suite: an app per test on a freshly migrated database.
+
+``TEST_DB=sqlite`` (the default) copies a migrated SQLite file for every test;
+``TEST_DB=postgresql`` migrates one database per xdist worker and truncates it after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from coopshop import create_app
+from coopshop.extensions import db
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BACKEND = os.environ.get("TEST_DB", "sqlite")
+TEST_PASSWORD = "correct horse battery"
+
+
+def base_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SERVER_NAME": "coopshop.test",
+        "MAIL_SERVER": "",
+    }
+
+
+def migrate_database(url: str, tmp_path: Path) -> None:
+    app = create_app(base_config(url, tmp_path))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+def postgres_database(worker_id: str, suffix: str = "") -> str:
+    """A database of this worker's own, dropped and recreated so it starts empty."""
+    base = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+    name = f"{base.database}_{worker_id}{suffix}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """The URL of a migrated, empty database (for SQLite: a template file to copy)."""
+    tmp = tmp_path_factory.mktemp("db")
+    if BACKEND == "postgresql":
+        url = postgres_database(worker_id)
+    else:
+        url = f"sqlite:///{tmp / 'template.sqlite3'}"
+    migrate_database(url, tmp)
+    return url
+
+
+def truncate_all(app: Flask) -> None:
+    with app.app_context():
+        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def app(migrated_database: str, tmp_path: Path) -> Iterator[Flask]:
+    if BACKEND == "postgresql":
+        url = migrated_database
+    else:
+        copy = tmp_path / "coopshop.sqlite3"
+        shutil.copyfile(make_url(migrated_database).database, copy)
+        url = f"sqlite:///{copy}"
+    application = create_app(base_config(url, tmp_path))
+    yield application
+    if BACKEND == "postgresql":
+        truncate_all(application)
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):  # type: ignore[no-untyped-def]
+    return app.test_cli_runner()
+
+
+def login(client: FlaskClient, email: str, password: str = TEST_PASSWORD) -> None:
+    response = client.post("/inloggen", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
