@@ -220,6 +220,15 @@ class RuleVersionForm(FlaskForm):
         }
 
 
+class PersonFields(FlaskForm):
+    """Declared before the member details so that an invitation asks for the person first."""
+
+    name = StringField(_l("Naam"), filters=[strip_filter], validators=[required(), Length(max=120)])
+    email = EmailField(
+        _l("E-mailadres"), filters=[strip_filter], validators=[required(), Email(EMAIL_INVALID)]
+    )
+
+
 class MemberDetailsForm(FlaskForm):
     municipality_id = SelectField(
         _l("Gemeente waar het lid woont"),
@@ -270,21 +279,13 @@ class MemberDetailsForm(FlaskForm):
         return {name: getattr(self, name).data for name in names}
 
 
-class MemberInviteForm(MemberDetailsForm):
-    name = StringField(_l("Naam"), filters=[strip_filter], validators=[required(), Length(max=120)])
-    email = EmailField(
-        _l("E-mailadres"), filters=[strip_filter], validators=[required(), Email(EMAIL_INVALID)]
-    )
-
+class MemberInviteForm(PersonFields, MemberDetailsForm):
     def values(self) -> dict[str, object]:
         return {**super().values(), "name": self.name.data, "email": self.email.data}
 
 
-class AdminInviteForm(FlaskForm):
-    name = StringField(_l("Naam"), filters=[strip_filter], validators=[required(), Length(max=120)])
-    email = EmailField(
-        _l("E-mailadres"), filters=[strip_filter], validators=[required(), Email(EMAIL_INVALID)]
-    )
+class AdminInviteForm(PersonFields):
+    """A fellow coordinator: just a name and an e-mail address."""
 
 
 class OwnProfileForm(FlaskForm):

@@ -1,0 +1,71 @@
+"""Every page that exists, opened as the role that sees it, has zero axe violations."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from coopshop.cooperatives.models import Cooperative, Member, Municipality
+from coopshop.demo import NETWORK_ADMIN_EMAIL, demo_email
+from coopshop.extensions import db
+from tests.browser.conftest import axe_violations, describe, log_in
+
+pytestmark = pytest.mark.browser
+
+COOP_ADMIN = "coordinator@utrecht-samen.demo"
+MEMBER = demo_email("Fatima el Amrani")
+BUYER = "koper@coopshop.demo"
+
+
+def demo_ids(app):
+    with app.app_context():
+        cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == "utrecht-samen"))
+        municipality = db.session.scalar(select(Municipality).where(Municipality.cbs_code == "GM0344"))
+        member = db.session.scalar(select(Member).where(Member.cooperative_id == cooperative.id))
+        return {"cooperative": cooperative.id, "municipality": municipality.id,
+                "rule": municipality.rule_versions[0].id, "member": member.id}
+
+
+PAGES_BY_ROLE = {
+    None: ["/", "/inloggen", "/registreren", "/wachtwoord-vergeten", "/bestaat-niet"],
+    NETWORK_ADMIN_EMAIL: [
+        "/netwerk/", "/netwerk/cooperaties/nieuw", "/netwerk/cooperaties/{cooperative}",
+        "/netwerk/gemeenten", "/netwerk/gemeenten/nieuw", "/netwerk/gemeenten/{municipality}",
+        "/netwerk/gemeenten/{municipality}/regels/nieuw",
+        "/netwerk/gemeenten/{municipality}/regels/{rule}", "/netwerk/kopers", "/cooperatie",
+        "/logboek",
+    ],
+    COOP_ADMIN: [
+        "/cooperatie", "/cooperatie/leden/uitnodigen", "/cooperatie/leden/{member}",
+        "/cooperatie/coordinatoren/uitnodigen", "/logboek",
+    ],
+    MEMBER: ["/mijn"],
+    BUYER: ["/account"],
+}
+
+
+@pytest.mark.parametrize("role", list(PAGES_BY_ROLE), ids=lambda role: role or "anonymous")
+def test_every_page_has_no_axe_violations(live_server, page, role):
+    ids = demo_ids(live_server.app)
+    if role:
+        log_in(page, live_server, role)
+    failures = {}
+    for path in PAGES_BY_ROLE[role]:
+        page.goto(live_server.url + path.format(**ids))
+        violations = axe_violations(page)
+        if violations:
+            failures[path] = describe(violations)
+    assert not failures, "\n\n".join(f"{path}\n{text}" for path, text in failures.items())
+
+
+@pytest.mark.parametrize("path", ["/inloggen", "/registreren", "/netwerk/cooperaties/nieuw"])
+def test_forms_with_errors_have_no_axe_violations(live_server, page, path):
+    """The error state matters most: the summary, the messages next to fields, aria-invalid."""
+    if path.startswith("/netwerk"):
+        log_in(page, live_server, NETWORK_ADMIN_EMAIL)
+    page.goto(live_server.url + path)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_load_state()
+    assert page.locator(".error-summary").count() >= 1
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
