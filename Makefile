@@ -45,7 +45,7 @@ $(VENDOR)/.built: node_modules/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	@$(BIN)/pybabel compile -q -d coopshop/translations
+	@$(BIN)/pybabel compile --statistics -d coopshop/translations
 
 instance/config.py:
 	scripts/write-instance-config

@@ -245,7 +245,7 @@ def add_buyers(password_hash: str) -> None:
         kind=BuyerKind.BUSINESS,
         company_name="Groen Kantoor B.V.",
         kvk_number="87654321",
-        vat_id="NL854321007B01",
+        vat_id="NL876543207B01",
         street="Stationsplein 10",
         postcode="3511 ED",
         city="Utrecht",

@@ -85,7 +85,9 @@ class BuyerDetailsMixin:
     company_name = StringField(
         _l("Naam bedrijf of organisatie (niet verplicht)"),
         filters=[empty_to_none],
-        validators=[Optional(), Length(max=160)],
+        # No Optional(): it would stop the chain before validate_company_name, which requires
+        # the name for a business or municipality.
+        validators=[Length(max=160)],
     )
     kvk_number = IdentifierField(
         _l("KvK-nummer (niet verplicht)"),

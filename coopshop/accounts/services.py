@@ -91,13 +91,19 @@ def send_invitation(user: User) -> None:
     queue_email(user.email, _("Uitnodiging voor coopshop"), "invitation", user=user, link=link)
 
 
-def accept_invitation(token: str, password: str) -> User:
-    """Set the invited user's first password. Raises ``InvalidToken`` for a used or old link."""
+def invited_user(token: str) -> User:
+    """The user an invitation link is for. Raises ``InvalidToken`` for a used, old or forged link."""
     user = tokens.read_token(token, tokens.INVITATION, current_app.config["INVITATION_MAX_AGE"])
     if user is None or user.password_hash is not None:
         raise InvalidToken(
             _("Deze uitnodiging is verlopen of al gebruikt. Vraag uw coördinator om een nieuwe.")
         )
+    return user
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """Set the invited user's first password. Raises ``InvalidToken`` for a used or old link."""
+    user = invited_user(token)
     user.password_hash = hash_password(password)
     db.session.commit()
     return user
@@ -118,12 +124,19 @@ def request_password_reset(email: str) -> None:
     deliver_pending()
 
 
-def reset_password(token: str, password: str) -> User:
+def password_reset_user(token: str) -> User:
+    """The user a reset link is for. Raises ``InvalidToken`` for a used, old or forged link."""
     user = tokens.read_token(
         token, tokens.PASSWORD_RESET, current_app.config["PASSWORD_RESET_MAX_AGE"]
     )
     if user is None:
         raise InvalidToken(_("Deze link is verlopen of al gebruikt. Vraag een nieuwe link aan."))
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password with a reset link. Raises ``InvalidToken`` for a used or old link."""
+    user = password_reset_user(token)
     user.password_hash = hash_password(password)
     db.session.commit()
     return user

@@ -34,7 +34,8 @@ HOME_BY_ROLE = {
 
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site: an absolute or protocol-relative URL could send users away."""
-    if not target:
+    # Browsers read a backslash as a slash, so "/\evil.example" would be protocol-relative.
+    if not target or "\\" in target:
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -100,6 +101,7 @@ def register() -> str | Response:
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str) -> str | Response:
     """An invited member or admin chooses a password and is logged in."""
+    services.invited_user(token)  # a used or old link says so before the form is filled in
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         user = services.accept_invitation(token, form.password.data)
@@ -131,6 +133,7 @@ def forgot_password() -> str | Response:
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str) -> str | Response:
     """Choose a new password with the e-mailed link."""
+    services.password_reset_user(token)  # a used or old link says so before the form is filled in
     form = ChoosePasswordForm()
     if form.validate_on_submit():
         services.reset_password(token, form.password.data)

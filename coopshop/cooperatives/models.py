@@ -52,8 +52,9 @@ class Cooperative(db.Model):
 
     def levy_bp_on(self, day: date) -> int | None:
         """The support-fund levy in force on ``day`` (versions never rewrite history)."""
+        # max() rather than the last item: versions added in this session are not yet sorted.
         in_force = [rate for rate in self.levy_rates if rate.effective_from <= day]
-        return in_force[-1].levy_bp if in_force else None
+        return max(in_force, key=lambda rate: rate.effective_from).levy_bp if in_force else None
 
 
 class LevyRate(db.Model):
@@ -92,7 +93,7 @@ class Municipality(db.Model):
     def rule_on(self, day: date) -> SettlementRuleVersion | None:
         """The version in force on ``day``; a period is settled under the one on its first day."""
         in_force = [rule for rule in self.rule_versions if rule.effective_from <= day]
-        return in_force[-1] if in_force else None
+        return max(in_force, key=lambda rule: rule.effective_from) if in_force else None
 
 
 class SettlementPeriod(StrEnum):
