@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from coopshop.config import (
     INSTANCE_PATH,
@@ -30,7 +31,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from coopshop import web
 
     web.init_app(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N load balancers, take the client's address and scheme from their headers, so that
+    rate limits count per client and not per balancer."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS", 0))
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def configure(app: Flask, overrides: dict[str, Any]) -> None:

@@ -43,5 +43,8 @@ def mail_send() -> None:
 
 
 def init_app(app: Flask) -> None:
+    from coopshop.ledger.cli import ledger_group
+
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_group)
+    app.cli.add_command(ledger_group)

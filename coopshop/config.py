@@ -32,6 +32,7 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
         "LANGUAGES": ["nl", "en"],
         "RATELIMIT_STORAGE_URI": "memory://",
+        "TRUSTED_PROXY_HOPS": 0,
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "MAIL_SERVER": "",
@@ -56,16 +57,23 @@ def environment_config(environ: os._Environ[str] | dict[str, str]) -> dict[str, 
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
     if environ.get("SECRET_KEY"):
         settings["SECRET_KEY"] = environ["SECRET_KEY"]
+    defaults = default_config(INSTANCE_PATH)
     for key, value in environ.items():
         if key.startswith("COOPSHOP_"):
-            settings[key.removeprefix("COOPSHOP_")] = parse_env_value(value)
+            name = key.removeprefix("COOPSHOP_")
+            settings[name] = parse_env_value(value, defaults.get(name))
     if "DATABASE_URL" in settings:
         settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(settings.pop("DATABASE_URL"))
     return settings
 
 
-def parse_env_value(value: str) -> Any:
-    """Environment values are strings; booleans and integers are recognised so flags work."""
+def parse_env_value(value: str, default: Any = None) -> Any:
+    """Environment values are strings; booleans and integers are recognised so flags work.
+
+    A setting whose default is text (a secret key, a password) stays text, even ``123456``.
+    """
+    if isinstance(default, str):
+        return value
     lowered = value.strip().lower()
     if lowered in {"true", "yes", "on"}:
         return True

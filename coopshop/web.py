@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
 from coopshop import errors, formatting
@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "coopshop.cooperatives.models",
     "coopshop.audit.models",
     "coopshop.mail.models",
+    "coopshop.ledger.models",
 )
 
 
@@ -49,7 +50,10 @@ def template_helpers() -> dict[str, object]:
 
 
 def select_locale() -> str:
-    """Dutch unless the visitor chose otherwise; the choice is kept in the session."""
+    """Dutch unless the visitor chose otherwise; the choice is kept in the session.
+    Outside a request (CLI, workers) it is Dutch."""
+    if not has_request_context():
+        return "nl"
     chosen = session.get("locale")
     if chosen in ("nl", "en"):
         return chosen
@@ -67,8 +71,12 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "strong"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str) -> User | None:
+        user_id, _, fingerprint = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or user.credentials_fingerprint() != fingerprint:
+            return None
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

@@ -49,10 +49,10 @@ def migrate_database(url: str, tmp_path: Path) -> None:
         db.engine.dispose()
 
 
-def postgres_database(worker_id: str, suffix: str = "") -> str:
+def postgres_database(name_suffix: str) -> str:
     """A database of this worker's own, dropped and recreated so it starts empty."""
     base = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
-    name = f"{base.database}_{worker_id}{suffix}"
+    name = f"{base.database}_{name_suffix}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -61,16 +61,35 @@ def postgres_database(worker_id: str, suffix: str = "") -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_postgres_database(url: str) -> None:
+    target = make_url(url)
+    base = make_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG_URL))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_suffix(worker_id: str, testrun_uid: str) -> str:
+    """Worker and run in the name, so that two test runs on one server never share a database."""
+    return f"{worker_id}_{testrun_uid[:8]}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(
+    tmp_path_factory: pytest.TempPathFactory, database_suffix: str
+) -> Iterator[str]:
     """The URL of a migrated, empty database (for SQLite: a template file to copy)."""
     tmp = tmp_path_factory.mktemp("db")
     if BACKEND == "postgresql":
-        url = postgres_database(worker_id)
+        url = postgres_database(database_suffix)
     else:
         url = f"sqlite:///{tmp / 'template.sqlite3'}"
     migrate_database(url, tmp)
-    return url
+    yield url
+    if BACKEND == "postgresql":
+        drop_postgres_database(url)
 
 
 def truncate_all(app: Flask) -> None:

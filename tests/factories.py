@@ -119,3 +119,20 @@ def gen_buyer(**overrides: Any) -> User:
     user = gen_user(Role.BUYER, **overrides)
     user.buyer = Buyer(kind=kind)
     return _save(user)
+
+
+def gen_sale(cooperative: Cooperative, member: Member, **overrides: Any) -> Any:
+    """A paid one-line invoice booked through the ledger (12100 cents at 21 %, levy 15 %)."""
+    from coopshop.ledger.flows import SaleLine, post_sale
+
+    line = SaleLine(member.id, overrides.pop("gross_cents", 12100), overrides.pop("vat_rate", 21))
+    values: dict[str, Any] = {
+        "cooperative_id": cooperative.id,
+        "invoice_reference": f"F{_next()}",
+        "booking_date": date(2026, 1, 15),
+        "levy_bp": 1500,
+        "lines": [line],
+    }
+    entry = post_sale(**{**values, **overrides})
+    db.session.commit()
+    return entry

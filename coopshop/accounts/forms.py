@@ -83,7 +83,7 @@ class BuyerDetailsMixin:
         validators=[InputRequired(_l("Kies hoe u koopt."))],
     )
     company_name = StringField(
-        _l("Naam bedrijf of organisatie (niet verplicht)"),
+        _l("Naam bedrijf of organisatie (verplicht voor bedrijven en gemeenten)"),
         filters=[empty_to_none],
         # No Optional(): it would stop the chain before validate_company_name, which requires
         # the name for a business or municipality.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -48,6 +49,14 @@ class User(UserMixin, db.Model):
         if self.blocked or self.password_hash is None:
             return False
         return not (self.member is not None and self.member.status in {"suspended", "left"})
+
+    def get_id(self) -> str:
+        """The session (and remember-me cookie) names the password too, so that setting a new
+        password logs out every other session of this user."""
+        return f"{self.id}:{self.credentials_fingerprint()}"
+
+    def credentials_fingerprint(self) -> str:
+        return hashlib.sha256((self.password_hash or "unset").encode()).hexdigest()[:16]
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

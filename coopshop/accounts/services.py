@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from coopshop.accounts import tokens
@@ -65,7 +66,14 @@ def register_buyer(
     )
     user.buyer = Buyer(kind=kind, **details)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # Two registrations with one address at the same moment: the unique index decides.
+        db.session.rollback()
+        raise EmailTaken(
+            _("Er is al een account met dit e-mailadres. Log in of kies 'Wachtwoord vergeten'.")
+        ) from error
     return user
 
 

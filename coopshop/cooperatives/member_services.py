@@ -94,7 +94,11 @@ def invite_admin(actor: User, cooperative_id: int, name: str, email: str) -> Use
     )
     db.session.add(user)
     record(
-        actor.id, "admin.invited", user, cooperative_id=cooperative_id, summary=f"{name} <{email}>"
+        actor.id,
+        "admin.invited",
+        user,
+        cooperative_id=cooperative_id,
+        summary=f"{user.name} <{user.email}>",
     )
     send_invitation(user)
     db.session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def deliver_pending(limit: int = 100) -> int:
             message.last_error = str(error)[:500]
         else:
             message.sent_at = utcnow()
+            message.last_error = None
             sent += 1
     db.session.commit()
     return sent
@@ -63,7 +65,8 @@ def send(email: EmailMessage, message_id: int) -> None:
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
-            smtp.starttls()
+            # Without a context, smtplib does not check the server's certificate.
+            smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(email)

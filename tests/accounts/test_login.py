@@ -1,8 +1,10 @@
 import pytest
 
 from coopshop.accounts.models import Role
+from coopshop.accounts.services import find_user_by_email, hash_password
 from coopshop.cooperatives.models import Member
 from coopshop.extensions import db
+from tests.conftest import login
 from tests.factories import (
     TEST_PASSWORD,
     gen_buyer,
@@ -155,9 +157,7 @@ def test_login_returns_to_the_page_that_asked_for_it(app, client):
     asked = client.get("/mijn")
     assert asked.status_code == 302
     assert asked.headers["Location"] == "/inloggen?next=%2Fmijn"
-    response = client.post(
-        "/inloggen?next=/mijn", data={"email": email, "password": TEST_PASSWORD}
-    )
+    response = client.post("/inloggen?next=/mijn", data={"email": email, "password": TEST_PASSWORD})
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/mijn"
@@ -189,3 +189,17 @@ def test_login_ignores_a_next_address_outside_this_site(app, client, target):
     assert response.status_code == 302
     assert response.headers["Location"] == "/account"
 
+
+def test_a_new_password_ends_every_other_session(app, client):
+    with app.app_context():
+        email = gen_buyer().email
+    other_device = app.test_client()
+    login(client, email)
+    login(other_device, email)
+    assert other_device.get("/account").status_code == 200
+    with app.app_context():
+        find_user_by_email(email).password_hash = hash_password("a brand new passphrase")
+        db.session.commit()
+    response = other_device.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/inloggen")

@@ -17,15 +17,26 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from coopshop import create_app
 from coopshop.demo import DEMO_PASSWORD, load_demo
 from coopshop.extensions import db
-from tests.conftest import BACKEND, base_config, migrate_database, postgres_database
+from tests.conftest import (
+    BACKEND,
+    base_config,
+    drop_postgres_database,
+    migrate_database,
+    postgres_database,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -43,11 +54,13 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, database_suffix: str
+) -> Iterator[LiveServer]:
     """The real app (CSRF on) with the demo network, served from a thread."""
     tmp = tmp_path_factory.mktemp("browser")
     if BACKEND == "postgresql":
-        url = postgres_database(worker_id, suffix="_browser")
+        url = postgres_database(f"{database_suffix}_browser")
     else:
         url = f"sqlite:///{tmp / 'browser.sqlite3'}"
     migrate_database(url, tmp)
@@ -62,12 +75,16 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Ite
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
+    if BACKEND == "postgresql":
+        drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: run `make setup` (it installs Debian's chromium package).")
+        pytest.fail(
+            "Chromium is missing: run `make setup` (it installs Debian's chromium package)."
+        )
     if not AXE_SCRIPT.exists():
         pytest.fail("axe-core is missing: run `make setup` (it runs npm ci).")
     with sync_playwright() as playwright:
@@ -109,5 +126,7 @@ def describe(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
         targets = [node["target"] for node in violation["nodes"][:5]]
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} -> {json.dumps(targets)}")
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} -> {json.dumps(targets)}"
+        )
     return "\n".join(lines)

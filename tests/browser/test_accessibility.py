@@ -19,25 +19,42 @@ BUYER = "koper@coopshop.demo"
 
 def demo_ids(app):
     with app.app_context():
-        cooperative = db.session.scalar(select(Cooperative).where(Cooperative.slug == "utrecht-samen"))
-        municipality = db.session.scalar(select(Municipality).where(Municipality.cbs_code == "GM0344"))
+        cooperative = db.session.scalar(
+            select(Cooperative).where(Cooperative.slug == "utrecht-samen")
+        )
+        municipality = db.session.scalar(
+            select(Municipality).where(Municipality.cbs_code == "GM0344")
+        )
         member = db.session.scalar(select(Member).where(Member.cooperative_id == cooperative.id))
-        return {"cooperative": cooperative.id, "municipality": municipality.id,
-                "rule": municipality.rule_versions[0].id, "member": member.id}
+        return {
+            "cooperative": cooperative.id,
+            "municipality": municipality.id,
+            "rule": municipality.rule_versions[0].id,
+            "member": member.id,
+        }
 
 
 PAGES_BY_ROLE = {
     None: ["/", "/inloggen", "/registreren", "/wachtwoord-vergeten", "/bestaat-niet"],
     NETWORK_ADMIN_EMAIL: [
-        "/netwerk/", "/netwerk/cooperaties/nieuw", "/netwerk/cooperaties/{cooperative}",
-        "/netwerk/gemeenten", "/netwerk/gemeenten/nieuw", "/netwerk/gemeenten/{municipality}",
+        "/netwerk/",
+        "/netwerk/cooperaties/nieuw",
+        "/netwerk/cooperaties/{cooperative}",
+        "/netwerk/gemeenten",
+        "/netwerk/gemeenten/nieuw",
+        "/netwerk/gemeenten/{municipality}",
         "/netwerk/gemeenten/{municipality}/regels/nieuw",
-        "/netwerk/gemeenten/{municipality}/regels/{rule}", "/netwerk/kopers", "/cooperatie",
+        "/netwerk/gemeenten/{municipality}/regels/{rule}",
+        "/netwerk/kopers",
+        "/cooperatie",
         "/logboek",
     ],
     COOP_ADMIN: [
-        "/cooperatie", "/cooperatie/leden/uitnodigen", "/cooperatie/leden/{member}",
-        "/cooperatie/coordinatoren/uitnodigen", "/logboek",
+        "/cooperatie",
+        "/cooperatie/leden/uitnodigen",
+        "/cooperatie/leden/{member}",
+        "/cooperatie/coordinatoren/uitnodigen",
+        "/logboek",
     ],
     MEMBER: ["/mijn"],
     BUYER: ["/account"],

@@ -1,0 +1,287 @@
+"""Posting to the ledger: the one function every feature books through, reversals, period locks.
+
+Everything here adds and flushes only; the calling service commits, so an order, its payment
+and its postings succeed or fail together. Error messages are plain Dutch, not gettext: the
+ledger also runs outside requests (CLI, workers), where no locale can be selected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+
+from coopshop.cooperatives.models import Cooperative
+from coopshop.errors import Conflict, DomainError
+from coopshop.extensions import db
+from coopshop.ledger.accounts import get_accounts, insert_unless_exists
+from coopshop.ledger.models import EntryKind, JournalEntry, LedgerAccount, Leg, PeriodLock, Posting
+
+LINK_COLUMNS = ("invoice_id", "order_id", "settlement_id", "payout_id")
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+PostingRow = tuple[int, int, int | None, str | None]  # account_id, amount_cents, member_id, leg
+
+
+class Line(NamedTuple):
+    """One leg to post: an account (or its code) and signed cents, debit positive.
+
+    ``member_id`` and ``leg`` attribute the leg to a member and a part of a sale or settlement
+    (see :class:`coopshop.ledger.models.Leg`). A plain ``(account, cents)`` tuple is a Line too.
+    """
+
+    account: LedgerAccount | str
+    amount_cents: int
+    member_id: int | None = None
+    leg: str | None = None
+
+
+class LedgerError(DomainError):
+    """The ledger refused an entry because of a bug in the code that built it; nothing was booked."""
+
+    status_code = 500
+
+
+class TooFewPostings(LedgerError):
+    """An entry needs at least two postings."""
+
+
+class ZeroPosting(LedgerError):
+    """A posting of 0 cents means nothing and is refused."""
+
+
+class UnbalancedEntry(LedgerError):
+    """An entry's postings do not sum to zero."""
+
+
+class PeriodClosed(Conflict):
+    """The cooperative has closed the period of the booking date."""
+
+
+class ReferenceConflict(Conflict):
+    """The reference was booked before with different postings."""
+
+
+class AlreadyReversed(Conflict):
+    """Another entry already reverses this one."""
+
+
+def period_of(day: date) -> str:
+    """The period 'YYYY-MM' that a booking date falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def first_day_of(period: str) -> date:
+    """The first day of a period 'YYYY-MM'; raises ValueError for anything else."""
+    year, month = _split_period(period)
+    return date(year, month, 1)
+
+
+def following_period(period: str) -> str:
+    """The period after ``period``: '2026-12' is followed by '2027-01'."""
+    year, month = _split_period(period)
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _split_period(period: str) -> tuple[int, int]:
+    if not _PERIOD.fullmatch(period):
+        raise ValueError(f"a period is 'YYYY-MM', got {period!r}")
+    year, month = period.split("-")
+    return int(year), int(month)
+
+
+def post_entry(
+    *,
+    kind: str,
+    reference: str,
+    booking_date: date,
+    lines: Sequence[Line | tuple[Any, ...]],
+    cooperative_id: int | None = None,
+    description: str = "",
+    reverses_id: int | None = None,
+    **links: int | None,
+) -> JournalEntry:
+    """Book a balanced entry and return it; ``links`` are ``invoice_id``, ``order_id``, ...
+
+    Raises TooFewPostings, ZeroPosting or UnbalancedEntry for malformed lines, UnknownAccount
+    for an unknown account code, and PeriodClosed if the cooperative closed the period of
+    ``booking_date``. A reference that was booked before returns the existing entry unchanged
+    when kind, date, cooperative, reversed entry and postings are the same (so retries are
+    harmless), and raises ReferenceConflict otherwise. Adds and flushes; the caller commits.
+    """
+    rows = _posting_rows(_checked_lines(reference, lines))
+    if set(links) - set(LINK_COLUMNS):
+        raise TypeError(f"post_entry() got unknown links {sorted(set(links) - set(LINK_COLUMNS))}")
+    header = {
+        "kind": kind,
+        "booking_date": booking_date,
+        "cooperative_id": cooperative_id,
+        "reverses_id": reverses_id,
+    }
+    existing = _entry_with_reference(reference)
+    if existing is None:
+        _refuse_closed_period(cooperative_id, period_of(booking_date))
+        values = {**header, **links, "reference": reference, "description": description}
+        entry = _insert_entry(values, rows)
+        if entry is not None:
+            return entry
+        # A concurrent transaction booked the same reference just now.
+        existing = db.session.scalars(select(JournalEntry).filter_by(reference=reference)).one()
+    return _same_or_conflict(existing, header, rows)
+
+
+def _checked_lines(reference: str, lines: Sequence[Line | tuple[Any, ...]]) -> list[Line]:
+    """Return the lines as Lines; raise if an entry made of them could not be booked."""
+    legs = [Line(*line) for line in lines]
+    if len(legs) < 2:
+        raise TooFewPostings(f"entry {reference} needs at least two postings, got {len(legs)}")
+    for leg in legs:
+        if isinstance(leg.amount_cents, bool) or not isinstance(leg.amount_cents, int):
+            raise TypeError(f"amounts are int cents, got {leg.amount_cents!r} in {reference}")
+        if leg.amount_cents == 0:
+            raise ZeroPosting(f"entry {reference} has a posting of 0 cents on {leg.account}")
+    total = sum(leg.amount_cents for leg in legs)
+    if total != 0:
+        raise UnbalancedEntry(f"entry {reference} does not balance: its postings sum to {total}")
+    # Leg() refuses an unknown tag, which would silently drop out of every statement.
+    return [leg._replace(leg=Leg(leg.leg).value) if leg.leg else leg for leg in legs]
+
+
+def _posting_rows(legs: list[Line]) -> list[PostingRow]:
+    """The posting of each line as a row, creating the accounts that do not exist yet."""
+    accounts = get_accounts(leg.account for leg in legs if isinstance(leg.account, str))
+    return [
+        (
+            leg.account.id if isinstance(leg.account, LedgerAccount) else accounts[leg.account].id,
+            leg.amount_cents,
+            leg.member_id,
+            leg.leg,
+        )
+        for leg in legs
+    ]
+
+
+def _insert_entry(values: dict[str, Any], rows: list[PostingRow]) -> JournalEntry | None:
+    """Insert the entry and its postings; None if the reference exists after all.
+
+    INSERT ... ON CONFLICT DO NOTHING rather than the ORM: a concurrent booking of the same
+    reference then makes this wait and find the row, instead of failing the whole transaction.
+    """
+    values = {**values, "period": period_of(values["booking_date"])}
+    entry_id = insert_unless_exists(JournalEntry.__table__, values, "reference")
+    if entry_id is None:
+        return None
+    columns = ("account_id", "amount_cents", "member_id", "leg")
+    db.session.add_all(
+        Posting(entry_id=entry_id, **dict(zip(columns, row, strict=True))) for row in rows
+    )
+    db.session.flush()
+    return db.session.get_one(JournalEntry, entry_id)
+
+
+def _entry_with_reference(reference: str) -> JournalEntry | None:
+    return db.session.scalar(select(JournalEntry).filter_by(reference=reference))
+
+
+def _same_or_conflict(
+    entry: JournalEntry, header: dict[str, Any], rows: list[PostingRow]
+) -> JournalEntry:
+    """Return ``entry`` if it is what was asked for again; raise ReferenceConflict if not."""
+    booked = [(p.account_id, p.amount_cents, p.member_id, p.leg) for p in entry.postings]
+    same_header = all(getattr(entry, column) == value for column, value in header.items())
+    if not same_header or Counter(booked) != Counter(rows):
+        raise ReferenceConflict(f"Boeking {entry.reference} bestaat al met een andere inhoud.")
+    return entry
+
+
+def _refuse_closed_period(cooperative_id: int | None, period: str) -> None:
+    """Raise PeriodClosed if the cooperative closed ``period``; platform entries have no lock."""
+    if cooperative_id is None:
+        return
+    # Shared with other postings, exclusive against lock_period: the period cannot close
+    # between this check and the insert (PostgreSQL; SQLite has a single writer anyway).
+    _lock_cooperative(cooperative_id, exclusive=False)
+    if is_period_locked(cooperative_id, period):
+        raise PeriodClosed(f"De periode {period} is afgesloten. Boek in een open periode.")
+
+
+def _lock_cooperative(cooperative_id: int, *, exclusive: bool) -> None:
+    query = select(Cooperative.id).where(Cooperative.id == cooperative_id)
+    if exclusive:
+        query = query.with_for_update()
+    else:
+        query = query.with_for_update(read=True, key_share=True)
+    db.session.execute(query)
+
+
+def reverse_entry(
+    entry: JournalEntry, *, reference: str, booking_date: date, kind: str = EntryKind.REVERSAL
+) -> JournalEntry:
+    """Book the exact negation of ``entry`` (same accounts, members and legs) on ``booking_date``.
+
+    Raises AlreadyReversed if another entry already reverses it, PeriodClosed if the period of
+    ``booking_date`` is closed. Repeating the call with the same reference returns the reversal
+    booked before. Adds and flushes; the caller commits.
+    """
+    earlier = db.session.scalar(
+        select(JournalEntry.reference).where(JournalEntry.reverses_id == entry.id)
+    )
+    if earlier is not None and earlier != reference:
+        raise AlreadyReversed(f"Boeking {entry.reference} is al tegengeboekt.")
+    return post_entry(
+        kind=kind,
+        reference=reference,
+        booking_date=booking_date,
+        lines=[Line(p.account, -p.amount_cents, p.member_id, p.leg) for p in entry.postings],
+        cooperative_id=entry.cooperative_id,
+        description=f"Tegenboeking van {entry.reference}",
+        reverses_id=entry.id,
+        **{column: getattr(entry, column) for column in LINK_COLUMNS},
+    )
+
+
+def is_period_locked(cooperative_id: int, period: str) -> bool:
+    """Whether the cooperative has closed ``period`` ('YYYY-MM')."""
+    return (
+        db.session.scalar(
+            select(PeriodLock.id).where(
+                PeriodLock.cooperative_id == cooperative_id, PeriodLock.period == period
+            )
+        )
+        is not None
+    )
+
+
+def lock_period(cooperative_id: int, period: str, user_id: int | None) -> PeriodLock:
+    """Close ``period`` for the cooperative, so that no entry can be booked into it any more.
+
+    Raises PeriodClosed if it is closed already and ValueError for a malformed period.
+    Adds and flushes; the caller commits.
+    """
+    _split_period(period)
+    _lock_cooperative(cooperative_id, exclusive=True)
+    if is_period_locked(cooperative_id, period):
+        raise PeriodClosed(f"De periode {period} is al afgesloten.")
+    lock = PeriodLock(cooperative_id=cooperative_id, period=period, locked_by_id=user_id)
+    db.session.add(lock)
+    db.session.flush()
+    return lock
+
+
+def next_open_period(cooperative_id: int, from_period: str) -> str:
+    """The first period from ``from_period`` on that the cooperative has not closed."""
+    _split_period(from_period)
+    closed = set(
+        db.session.scalars(
+            select(PeriodLock.period).where(
+                PeriodLock.cooperative_id == cooperative_id, PeriodLock.period >= from_period
+            )
+        )
+    )
+    period = from_period
+    while period in closed:
+        period = following_period(period)
+    return period
