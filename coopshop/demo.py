@@ -21,6 +21,7 @@ from coopshop.cooperatives.models import (
     SettlementRuleVersion,
 )
 from coopshop.extensions import db
+from coopshop.ledger.flows import SaleLine, post_sale
 
 DEMO_PASSWORD = "demo-wachtwoord"
 NETWORK_ADMIN_EMAIL = "netwerk@coopshop.demo"
@@ -134,6 +135,7 @@ def load_demo() -> bool:
     municipalities = add_municipalities()
     add_members(cooperatives, municipalities, password_hash)
     add_buyers(password_hash)
+    add_demo_sales()
     db.session.commit()
     return True
 
@@ -251,3 +253,28 @@ def add_buyers(password_hash: str) -> None:
         city="Utrecht",
     )
     db.session.add_all([consumer, business])
+
+
+DEMO_SALE_MONTHS = (date(2026, 9, 12), date(2026, 10, 9), date(2026, 11, 6))
+
+
+def add_demo_sales() -> None:
+    """Paid sales booked through the ledger, so that statements show real figures.
+
+    The amounts are fixed by the member's position, so every demo load books the same ledger.
+    """
+    db.session.flush()
+    members = db.session.scalars(
+        select(Member).where(Member.status == MemberStatus.ACTIVE).order_by(Member.id)
+    ).all()
+    for index, member in enumerate(members):
+        for month, day in enumerate(DEMO_SALE_MONTHS):
+            gross = 12000 + (index * 7919 + month * 4513) % 60000
+            rate = (21, 9, 0)[(index + month) % 3]
+            post_sale(
+                cooperative_id=member.cooperative_id,
+                invoice_reference=f"DEMO-{member.id}-{day:%Y%m}",
+                booking_date=day,
+                levy_bp=member.cooperative.levy_bp_on(day) or 0,
+                lines=[SaleLine(member.id, gross, rate)],
+            )

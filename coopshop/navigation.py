@@ -19,7 +19,8 @@ class MenuItem:
 
 
 def menu_for_role(role: str | None) -> list[tuple[str, str]]:
-    """(label, endpoint) pairs, in the order they appear."""
+    """(label, endpoint) pairs, in the order they appear. Endpoints that need the user's
+    cooperative get it from ``endpoint_arguments``."""
     items = [(_("Winkel"), "site.home")]
     if role == Role.NETWORK_ADMIN:
         items += [
@@ -30,9 +31,17 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
             (_("Logboek"), "audit.log"),
         ]
     elif role == Role.COOP_ADMIN:
-        items += [(_("Coöperatie"), "members.dashboard"), (_("Logboek"), "audit.log")]
+        items += [
+            (_("Coöperatie"), "members.dashboard"),
+            (_("Overzicht leden"), "statements.member_overview"),
+            (_("Steunfonds"), "statements.fund"),
+            (_("Logboek"), "audit.log"),
+        ]
     elif role == Role.MEMBER:
-        items += [(_("Mijn gegevens"), "members.my_dashboard")]
+        items += [
+            (_("Mijn gegevens"), "members.my_dashboard"),
+            (_("Mijn verdiensten"), "statements.my_earnings"),
+        ]
     elif role == Role.BUYER:
         items += [(_("Mijn account"), "accounts.profile")]
     else:
@@ -40,9 +49,20 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
     return items
 
 
+COOPERATIVE_ENDPOINTS = {"statements.member_overview", "statements.fund"}
+
+
+def endpoint_arguments(endpoint: str) -> dict[str, int]:
+    if endpoint in COOPERATIVE_ENDPOINTS:
+        return {"cooperative_id": current_user.cooperative_id}
+    return {}
+
+
 def main_menu() -> list[MenuItem]:
     role = current_user.role if current_user.is_authenticated else None
     return [
-        MenuItem(label, url_for(endpoint), request.endpoint == endpoint)
+        MenuItem(
+            label, url_for(endpoint, **endpoint_arguments(endpoint)), request.endpoint == endpoint
+        )
         for label, endpoint in menu_for_role(role)
     ]

@@ -85,8 +85,9 @@ def register_blueprints(app: Flask) -> None:
     from coopshop.cooperatives.member_views import bp as members_bp
     from coopshop.cooperatives.network_views import bp as network_bp
     from coopshop.site.views import bp as site_bp
+    from coopshop.statements.views import bp as statements_bp
 
-    for blueprint in (site_bp, accounts_bp, network_bp, members_bp, audit_bp):
+    for blueprint in (site_bp, accounts_bp, network_bp, members_bp, audit_bp, statements_bp):
         app.register_blueprint(blueprint)
 
 

@@ -47,6 +47,7 @@ PAGES_BY_ROLE = {
         "/netwerk/gemeenten/{municipality}/regels/{rule}",
         "/netwerk/kopers",
         "/cooperatie",
+        "/cooperatie/{cooperative}/steunfonds",
         "/logboek",
     ],
     COOP_ADMIN: [
@@ -54,9 +55,11 @@ PAGES_BY_ROLE = {
         "/cooperatie/leden/uitnodigen",
         "/cooperatie/leden/{member}",
         "/cooperatie/coordinatoren/uitnodigen",
+        "/cooperatie/{cooperative}/steunfonds",
+        "/cooperatie/{cooperative}/overzicht-leden",
         "/logboek",
     ],
-    MEMBER: ["/mijn"],
+    MEMBER: ["/mijn", "/mijn/verdiensten"],
     BUYER: ["/account"],
 }
 

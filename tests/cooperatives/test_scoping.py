@@ -30,8 +30,12 @@ from tests.factories import (
     gen_network_admin,
 )
 
-ADMIN_BLUEPRINTS = ("network", "members", "audit")
-MEMBER_OWN_ENDPOINTS = {"members.my_dashboard"}
+ADMIN_BLUEPRINTS = ("network", "members", "audit", "statements")
+MEMBER_OWN_ENDPOINTS = {
+    "members.my_dashboard",
+    "statements.my_earnings",
+    "statements.my_earnings_download",
+}
 
 # Text that only cooperative B's data contains: none of it may reach A's coordinator.
 B_MARKERS = ("Beekdal", "Bertha Bosman", "Bosman Bakt", "Boris Brink", "Bram Beheerder")
@@ -271,6 +275,17 @@ def cross_cooperative_requests(world: World) -> dict[tuple[str, str], Probe]:
                 "email": "nieuwe.coordinator@voorbeeld.nl",
                 "cooperative_id": world.b_id,
             },
+        ),
+        # Statements of B's books: not found.
+        ("statements.fund", "GET"): Refused(url_for("statements.fund", **b_coop), 404),
+        ("statements.fund_download", "GET"): Refused(
+            url_for("statements.fund_download", **b_coop, file_format="csv"), 404
+        ),
+        ("statements.member_overview", "GET"): Refused(
+            url_for("statements.member_overview", **b_coop), 404
+        ),
+        ("statements.member_overview_download", "GET"): Refused(
+            url_for("statements.member_overview_download", **b_coop, file_format="xlsx"), 404
         ),
         # The audit log: only A's own events.
         ("audit.log", "GET"): OnlyOwnShown(
