@@ -188,3 +188,10 @@ def test_each_broken_invariant_is_reported(app, statements, rules):
         assert {violation.rule for violation in violations} == rules, violations
         assert all(violation.message.endswith(".") for violation in violations)
         db.session.rollback()
+
+
+def test_the_check_passes_on_the_demo_data(runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Ledger OK: 36 entries, ")
