@@ -47,6 +47,12 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "http",
         "SERVER_NAME": None,
+        # Payments: without a Stripe secret key the built-in payment simulator is used.
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+        "STRIPE_API_BASE": "",  # empty: Stripe's own; tests point it at a local double
+        "SIMULATOR_WEBHOOK_SECRET": "",  # empty: derived from SECRET_KEY
+        "CHECKOUT_EXPIRY_MINUTES": 30,
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from coopshop.accounts.models import Buyer, BuyerKind, Role, User
 from coopshop.accounts.services import hash_password
+from coopshop.catalogue.demo import load_demo_catalogue
 from coopshop.cooperatives.member_services import slugify
 from coopshop.cooperatives.models import (
     Cooperative,
@@ -136,6 +137,8 @@ def load_demo() -> bool:
     add_members(cooperatives, municipalities, password_hash)
     add_buyers(password_hash)
     add_demo_sales()
+    db.session.flush()
+    load_demo_catalogue()
     db.session.commit()
     return True
 

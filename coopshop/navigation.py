@@ -21,10 +21,11 @@ class MenuItem:
 def menu_for_role(role: str | None) -> list[tuple[str, str]]:
     """(label, endpoint) pairs, in the order they appear. Endpoints that need the user's
     cooperative get it from ``endpoint_arguments``."""
-    items = [(_("Winkel"), "site.home")]
+    items = [(_("Winkel"), "site.home"), (_("Coöperaties"), "storefront.cooperatives")]
     if role == Role.NETWORK_ADMIN:
         items += [
             (_("Netwerk"), "network.dashboard"),
+            (_("Categorieën"), "categories.index"),
             (_("Gemeenten"), "network.municipalities"),
             (_("Leden"), "members.dashboard"),
             (_("Kopers"), "network.buyers"),
@@ -33,12 +34,15 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
     elif role == Role.COOP_ADMIN:
         items += [
             (_("Coöperatie"), "members.dashboard"),
+            (_("Beoordelen"), "moderation.queue"),
             (_("Overzicht leden"), "statements.member_overview"),
             (_("Steunfonds"), "statements.fund"),
+            (_("Facturen"), "invoicing.cooperative_invoices"),
             (_("Logboek"), "audit.log"),
         ]
     elif role == Role.MEMBER:
         items += [
+            (_("Mijn aanbod"), "listings.index"),
             (_("Mijn gegevens"), "members.my_dashboard"),
             (_("Mijn verdiensten"), "statements.my_earnings"),
         ]
@@ -49,7 +53,11 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
     return items
 
 
-COOPERATIVE_ENDPOINTS = {"statements.member_overview", "statements.fund"}
+COOPERATIVE_ENDPOINTS = {
+    "statements.member_overview",
+    "statements.fund",
+    "invoicing.cooperative_invoices",
+}
 
 
 def endpoint_arguments(endpoint: str) -> dict[str, int]:

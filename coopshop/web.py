@@ -20,6 +20,9 @@ MODEL_MODULES = (
     "coopshop.audit.models",
     "coopshop.mail.models",
     "coopshop.ledger.models",
+    "coopshop.catalogue.models",
+    "coopshop.payments.models",
+    "coopshop.invoicing.models",
 )
 
 
@@ -84,10 +87,26 @@ def register_blueprints(app: Flask) -> None:
     from coopshop.audit.views import bp as audit_bp
     from coopshop.cooperatives.member_views import bp as members_bp
     from coopshop.cooperatives.network_views import bp as network_bp
+    from coopshop.invoicing.views import bp as invoicing_bp
+    from coopshop.payments.views import bp as payments_bp
     from coopshop.site.views import bp as site_bp
     from coopshop.statements.views import bp as statements_bp
 
     for blueprint in (site_bp, accounts_bp, network_bp, members_bp, audit_bp, statements_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(invoicing_bp)
+    register_catalogue_blueprints(app)
+
+
+def register_catalogue_blueprints(app: Flask) -> None:
+    from coopshop.catalogue.category_views import bp as categories_bp
+    from coopshop.catalogue.member_views import bp as listings_bp
+    from coopshop.catalogue.moderation_views import bp as moderation_bp
+    from coopshop.catalogue.storefront_views import bp as storefront_bp
+    from coopshop.storage import bp as storage_bp
+
+    for blueprint in (storefront_bp, listings_bp, moderation_bp, categories_bp, storage_bp):
         app.register_blueprint(blueprint)
 
 

@@ -37,6 +37,7 @@ def base_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "OUTBOX_DIR": str(tmp_path / "outbox"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "coopshop.test",
         "MAIL_SERVER": "",
     }

@@ -16,6 +16,7 @@ from coopshop.accounts.models import Role, User
 from coopshop.accounts.permissions import may_administer
 from coopshop.accounts.services import ensure_email_free, normalise_email, send_invitation
 from coopshop.audit.services import record, snapshot
+from coopshop.catalogue.services import reindex_member_listings
 from coopshop.cooperatives.models import Member, MemberStatus
 from coopshop.errors import NotFound
 from coopshop.extensions import db
@@ -61,17 +62,7 @@ def invite_member(actor: User, cooperative_id: int, values: dict[str, Any]) -> M
         slug=unique_member_slug(values["trade_name"]),
         **{key: values[key] for key in MEMBER_FIELDS},
     )
-    db.session.add(member)
-    record(
-        actor.id,
-        "member.invited",
-        member,
-        cooperative_id=cooperative_id,
-        summary=f"{user.name} <{user.email}>",
-    )
-    send_invitation(user)
-    db.session.commit()
-    deliver_pending()
+    record_and_send_invitation(actor, "member.invited", member, user)
     return member
 
 
@@ -92,18 +83,25 @@ def invite_admin(actor: User, cooperative_id: int, name: str, email: str) -> Use
     user = User(
         email=normalise_email(email), name=name, role=Role.COOP_ADMIN, cooperative_id=cooperative_id
     )
-    db.session.add(user)
+    record_and_send_invitation(actor, "admin.invited", user, user)
+    return user
+
+
+def record_and_send_invitation(
+    actor: User, action: str, invited: Member | User, user: User
+) -> None:
+    """Store the invited member or admin, log it, e-mail the link; one commit for all three."""
+    db.session.add(invited)
     record(
         actor.id,
-        "admin.invited",
-        user,
-        cooperative_id=cooperative_id,
+        action,
+        invited,
+        cooperative_id=user.cooperative_id,
         summary=f"{user.name} <{user.email}>",
     )
     send_invitation(user)
     db.session.commit()
     deliver_pending()
-    return user
 
 
 def update_member(actor: User, member: Member, values: dict[str, Any]) -> Member:
@@ -117,6 +115,8 @@ def update_member(actor: User, member: Member, values: dict[str, Any]) -> Member
         member.exemption_end.isoformat() if member.exemption_end else None,
     )
     action = "member.eligibility_changed" if eligibility_changed else "member.updated"
+    if before["trade_name"] != member.trade_name:
+        reindex_member_listings(member.id)
     record(
         actor.id,
         action,
@@ -166,7 +166,10 @@ def resend_invitation(actor: User, member: Member) -> None:
 
 def update_own_profile(member: Member, trade_name: str, bio: str, iban: str | None) -> None:
     """What a member may change about themselves: trade name, public bio, IBAN."""
+    renamed = member.trade_name != trade_name
     member.trade_name, member.bio, member.iban = trade_name, bio, iban
+    if renamed:
+        reindex_member_listings(member.id)
     db.session.commit()
 
 

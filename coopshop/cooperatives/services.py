@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from coopshop.accounts.models import User
 from coopshop.audit.services import record, snapshot
+from coopshop.catalogue.services import reindex_cooperative_listings
 from coopshop.cooperatives.models import Cooperative, LevyRate, Municipality, SettlementRuleVersion
 from coopshop.errors import Conflict
 from coopshop.extensions import db
@@ -28,6 +29,22 @@ def _ensure_unique(
     existing = db.session.scalar(select(model.id).where(column == value))
     if existing is not None and existing != own_id:
         raise DuplicateValue(message)
+
+
+def save_and_record(actor: User, obj: Any, values: dict[str, Any], noun: str) -> Any:
+    """Apply ``values`` to a new or existing object, log ``<noun>.created`` or ``.updated`` with
+    the values before and after, and commit. A cooperative's events belong to that cooperative."""
+    is_new = obj.id is None
+    before = None if is_new else snapshot(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    db.session.add(obj)
+    db.session.flush()
+    cooperative_id = obj.id if isinstance(obj, Cooperative) else None
+    action = f"{noun}.created" if is_new else f"{noun}.updated"
+    record(actor.id, action, obj, cooperative_id=cooperative_id, before=before, summary=obj.name)
+    db.session.commit()
+    return obj
 
 
 def save_cooperative(
@@ -55,6 +72,8 @@ def save_cooperative(
         setattr(cooperative, key, value)
     db.session.add(cooperative)
     db.session.flush()
+    if before and before["name"] != cooperative.name:
+        reindex_cooperative_listings(cooperative.id)
     record(
         actor.id,
         "cooperative.updated" if before else "cooperative.created",
@@ -97,20 +116,7 @@ def save_municipality(
         own_id,
         _("Er is al een gemeente met deze CBS-code."),
     )
-    before = snapshot(municipality) if municipality else None
-    municipality = municipality or Municipality()
-    for key, value in values.items():
-        setattr(municipality, key, value)
-    db.session.add(municipality)
-    record(
-        actor.id,
-        "municipality.updated" if before else "municipality.created",
-        municipality,
-        before=before,
-        summary=municipality.name,
-    )
-    db.session.commit()
-    return municipality
+    return save_and_record(actor, municipality or Municipality(), values, "municipality")
 
 
 def save_rule_version(

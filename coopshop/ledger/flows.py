@@ -73,11 +73,11 @@ def sale_lines(cooperative_id: int, levy_bp: int, lines: Sequence[SaleLine]) -> 
     """
     inputs = [InvoiceLineInput(line.gross_cents, VatRate.parse(line.vat_rate)) for line in lines]
     splits = split_invoice(inputs, levy_bp)
-    legs = _sum_per_member(
+    legs = sum_per_member(
         [line.member_id for line in lines], [(s.vat, s.levy, s.member) for s in splits]
     )
     gross = sum(split.gross for split in splits)
-    return [Line(PSP_CLEARING, gross, None, Leg.GROSS), *_member_lines(cooperative_id, legs, -1)]
+    return [Line(PSP_CLEARING, gross, None, Leg.GROSS), *member_lines(cooperative_id, legs, -1)]
 
 
 def post_refund(
@@ -137,12 +137,12 @@ def refund_lines(
             original_lines, refund_gross_per_line, already, strict=True
         )
     ]
-    legs = _sum_per_member(member_ids, [(part.vat, part.levy, part.member) for part in parts])
+    legs = sum_per_member(member_ids, [(part.vat, part.levy, part.member) for part in parts])
     total = sum(part.gross for part in parts)
-    return [Line(PSP_CLEARING, -total, None, Leg.GROSS), *_member_lines(cooperative_id, legs, 1)]
+    return [Line(PSP_CLEARING, -total, None, Leg.GROSS), *member_lines(cooperative_id, legs, 1)]
 
 
-def _sum_per_member(
+def sum_per_member(
     member_ids: Sequence[int], line_legs: Sequence[MemberLegs]
 ) -> dict[int, MemberLegs]:
     """Add up the (vat, levy, member) legs of each member's lines, in order of appearance."""
@@ -153,7 +153,7 @@ def _sum_per_member(
     return totals
 
 
-def _member_lines(cooperative_id: int, legs: dict[int, MemberLegs], sign: int) -> list[Line]:
+def member_lines(cooperative_id: int, legs: dict[int, MemberLegs], sign: int) -> list[Line]:
     """Each member's VAT, levy and member postings (``sign`` -1 credits, 1 debits)."""
     lines = []
     for member_id, (vat, levy, member) in legs.items():

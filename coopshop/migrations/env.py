@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from coopshop.catalogue.search import include_object
+
 config = context.config
 # Keep the application's loggers (and pytest's) alive when migrations run inside a process.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -22,6 +24,7 @@ def run_migrations_offline() -> None:
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_db.metadata,
         literal_binds=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -36,6 +39,8 @@ def run_migrations_online() -> None:
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # The full-text search objects exist only in the migration (see catalogue/search.py).
+    conf_args.setdefault("include_object", include_object)
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

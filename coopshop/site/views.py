@@ -4,30 +4,30 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from coopshop.accounts.services import set_locale
 from coopshop.accounts.views import safe_next
-from coopshop.cooperatives.models import Cooperative, Member
+from coopshop.catalogue import queries
 from coopshop.extensions import db
 from coopshop.forms import ButtonForm
 
 bp = Blueprint("site", __name__)
 
 
+FEATURED = 8
+
+
 @bp.get("/")
 def home() -> str:
-    """The shared storefront's front door: what it is and which cooperatives take part."""
-    counts = dict(
-        db.session.execute(
-            select(Member.cooperative_id, func.count())
-            .where(Member.status == "active")
-            .group_by(Member.cooperative_id)
-        ).all()
+    """The storefront's front door: newest listings, the categories and the cooperatives."""
+    return render_template(
+        "site/home.html",
+        featured=queries.newest_listings(FEATURED),
+        categories=[entry for entry in queries.category_tree() if entry.parent_id is None],
+        cooperatives=queries.cooperative_directory(),
     )
-    cooperatives = db.session.scalars(select(Cooperative).order_by(Cooperative.name)).all()
-    return render_template("site/home.html", cooperatives=cooperatives, counts=counts)
 
 
 @bp.post("/taal/<locale>")

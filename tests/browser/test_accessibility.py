@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from coopshop.catalogue.models import Listing
 from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.demo import NETWORK_ADMIN_EMAIL, demo_email
 from coopshop.extensions import db
@@ -31,11 +32,43 @@ def demo_ids(app):
             "municipality": municipality.id,
             "rule": municipality.rule_versions[0].id,
             "member": member.id,
+            **catalogue_ids(),
         }
 
 
+def catalogue_ids() -> dict[str, object]:
+    """A published listing of the demo member Fatima, its category and her etalage."""
+    listing = db.session.scalar(
+        select(Listing)
+        .join(Listing.member)
+        .where(Member.trade_name == "Fatima's Naaiatelier", Listing.state == "published")
+        .order_by(Listing.id)
+    )
+    return {
+        "listing": listing.id,
+        "listing_slug": listing.slug,
+        "category": listing.category_id,
+        "category_slug": listing.category.slug,
+        "member_slug": listing.member.slug,
+    }
+
+
 PAGES_BY_ROLE = {
-    None: ["/", "/inloggen", "/registreren", "/wachtwoord-vergeten", "/bestaat-niet"],
+    None: [
+        "/",
+        "/inloggen",
+        "/registreren",
+        "/wachtwoord-vergeten",
+        "/bestaat-niet",
+        "/zoeken",
+        "/zoeken?q=fietsen&sorteer=price_asc",
+        "/zoeken?q=nergens-te-vinden",
+        "/categorie/{category_slug}",
+        "/aanbod/{listing}/{listing_slug}",
+        "/ondernemers/{member_slug}",
+        "/cooperaties",
+        "/cooperaties/utrecht-samen",
+    ],
     NETWORK_ADMIN_EMAIL: [
         "/netwerk/",
         "/netwerk/cooperaties/nieuw",
@@ -46,6 +79,9 @@ PAGES_BY_ROLE = {
         "/netwerk/gemeenten/{municipality}/regels/nieuw",
         "/netwerk/gemeenten/{municipality}/regels/{rule}",
         "/netwerk/kopers",
+        "/netwerk/categorieen",
+        "/netwerk/categorieen/nieuw",
+        "/netwerk/categorieen/{category}",
         "/cooperatie",
         "/cooperatie/{cooperative}/steunfonds",
         "/logboek",
@@ -55,11 +91,23 @@ PAGES_BY_ROLE = {
         "/cooperatie/leden/uitnodigen",
         "/cooperatie/leden/{member}",
         "/cooperatie/coordinatoren/uitnodigen",
+        "/cooperatie/beoordelen",
+        "/cooperatie/aanbod",
+        "/cooperatie/aanbod/{listing}",
         "/cooperatie/{cooperative}/steunfonds",
         "/cooperatie/{cooperative}/overzicht-leden",
+        "/cooperatie/{cooperative}/facturen",
         "/logboek",
     ],
-    MEMBER: ["/mijn", "/mijn/verdiensten"],
+    MEMBER: [
+        "/mijn",
+        "/mijn/verdiensten",
+        "/mijn/aanbod",
+        "/mijn/aanbod/nieuw",
+        "/mijn/aanbod/{listing}",
+        "/mijn/aanbod/{listing}/bewerken",
+        "/mijn/aanbod/{listing}/fotos",
+    ],
     BUYER: ["/account"],
 }
 

@@ -30,12 +30,15 @@ from tests.factories import (
     gen_network_admin,
 )
 
-ADMIN_BLUEPRINTS = ("network", "members", "audit", "statements")
+ADMIN_BLUEPRINTS = ("network", "members", "audit", "statements", "invoicing")
 MEMBER_OWN_ENDPOINTS = {
     "members.my_dashboard",
     "statements.my_earnings",
     "statements.my_earnings_download",
 }
+# A buyer's own documents: reachable by the buyer too, so not an admin-only view. Who may
+# download an invoice is tested in tests/invoicing/test_views.py.
+BUYER_OWN_ENDPOINTS = {"invoicing.invoice_pdf"}
 
 # Text that only cooperative B's data contains: none of it may reach A's coordinator.
 B_MARKERS = ("Beekdal", "Bertha Bosman", "Bosman Bakt", "Boris Brink", "Bram Beheerder")
@@ -287,6 +290,10 @@ def cross_cooperative_requests(world: World) -> dict[tuple[str, str], Probe]:
         ("statements.member_overview_download", "GET"): Refused(
             url_for("statements.member_overview_download", **b_coop, file_format="xlsx"), 404
         ),
+        # Invoices of B: not found.
+        ("invoicing.cooperative_invoices", "GET"): Refused(
+            url_for("invoicing.cooperative_invoices", **b_coop), 404
+        ),
         # The audit log: only A's own events.
         ("audit.log", "GET"): OnlyOwnShown(
             url_for("audit.log"), own=("member.invited: Anna Appel",)
@@ -300,7 +307,7 @@ def admin_routes(app: Flask) -> set[tuple[str, str]]:
         (rule.endpoint, method)
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in ADMIN_BLUEPRINTS
-        and rule.endpoint not in MEMBER_OWN_ENDPOINTS
+        and rule.endpoint not in MEMBER_OWN_ENDPOINTS | BUYER_OWN_ENDPOINTS
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
 

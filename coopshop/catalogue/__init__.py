@@ -1,0 +1,1 @@
+"""The shared catalogue: members' listings, categories, images, moderation and search."""

@@ -1,0 +1,66 @@
+"""Booking issued invoices and credit notes in the ledger, from their stored legs.
+
+The postings are exactly the legs stored on the document's lines, never recomputed, so the
+ledger and the invoice cannot disagree by a cent. Accounts and leg tags are those of
+:func:`coopshop.ledger.flows.sale_lines` (whose per-member helpers are reused here): debit the
+clearing account with the gross; per member, credit VAT payable, the support fund and the
+member's payable. A credit note has negative legs, so the same postings come out reversed.
+"""
+
+from __future__ import annotations
+
+from coopshop.invoicing.errors import NotAnInvoice
+from coopshop.invoicing.models import Invoice, InvoiceKind
+from coopshop.ledger.accounts import PSP_CLEARING
+from coopshop.ledger.flows import member_lines, sum_per_member
+from coopshop.ledger.models import EntryKind, JournalEntry, Leg
+from coopshop.ledger.services import Line, post_entry
+
+
+def book_invoice(invoice: Invoice, *, debit_account: str = PSP_CLEARING) -> JournalEntry:
+    """Book a paid invoice under reference ``invoice:<number>`` on its issue date.
+
+    ``debit_account`` holds the gross: the payment provider's clearing account by default,
+    a cooperative's ``buyer_receivable`` for an invoice paid by bank transfer. Raises
+    NotAnInvoice for a credit note, and what :func:`post_entry` raises (PeriodClosed, ...);
+    booking the same invoice again returns the entry booked before. Adds and flushes.
+    """
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise NotAnInvoice(f"{invoice.number} is een creditnota; boek die als creditnota.")
+    return _book(invoice, EntryKind.SALE, f"invoice:{invoice.number}", debit_account)
+
+
+def book_credit_note(credit_note: Invoice, *, credit_account: str = PSP_CLEARING) -> JournalEntry:
+    """Book a credit note under reference ``credit:<number>`` on its issue date.
+
+    Reverses exactly the legs stored on the credit note: credit ``credit_account`` with the
+    refunded gross; per member, debit VAT payable, the support fund and the member's payable.
+    Raises NotAnInvoice for an invoice, and what :func:`post_entry` raises. Adds and flushes.
+    """
+    if credit_note.kind != InvoiceKind.CREDIT_NOTE:
+        raise NotAnInvoice(f"{credit_note.number} is geen creditnota.")
+    return _book(credit_note, EntryKind.REFUND, f"credit:{credit_note.number}", credit_account)
+
+
+def document_postings(document: Invoice, counter_account: str = PSP_CLEARING) -> list[Line]:
+    """The postings of a document's stored legs (negative on a credit note). Pure."""
+    legs = sum_per_member(
+        [line.member_id for line in document.lines],
+        [(line.vat_cents, line.levy_cents, line.member_cents) for line in document.lines],
+    )
+    gross = Line(counter_account, document.gross_cents, None, Leg.GROSS)
+    return [gross, *member_lines(document.cooperative_id, legs, -1)]
+
+
+def _book(document: Invoice, kind: str, reference: str, counter_account: str) -> JournalEntry:
+    label = "Creditnota" if document.is_credit_note else "Factuur"
+    return post_entry(
+        kind=kind,
+        reference=reference,
+        booking_date=document.issue_date,
+        lines=document_postings(document, counter_account),
+        cooperative_id=document.cooperative_id,
+        description=f"{label} {document.number}",
+        invoice_id=document.id,
+        order_id=document.order_id,
+    )

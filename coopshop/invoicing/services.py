@@ -1,0 +1,218 @@
+"""Issuing invoices and credit notes from plain values.
+
+Both functions add and flush only: the calling service (orders, when a payment is confirmed)
+commits, so the document, its number and its ledger entry succeed or fail together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from coopshop.cooperatives.models import Cooperative
+from coopshop.extensions import db
+from coopshop.invoicing.errors import (
+    InvalidCreditNote,
+    NoLevyRate,
+    NotAnInvoice,
+    RefundExceedsInvoice,
+)
+from coopshop.invoicing.inputs import (
+    BuyerDetails,
+    InvoiceLineInput,
+    check_refunds,
+    checked_rates,
+    require_members_of,
+)
+from coopshop.invoicing.models import Invoice, InvoiceKind, InvoiceLine
+from coopshop.invoicing.numbering import take_next_number
+from coopshop.invoicing.queries import credited_so_far
+from coopshop.money import (
+    InvalidRefund,
+    LineSplit,
+    RefundExceedsLine,
+    RefundSplit,
+    VatRate,
+    format_eur,
+    split_invoice,
+    split_refund,
+)
+from coopshop.money import InvoiceLineInput as SplitInput
+
+# The buyer's snapshot on an invoice; a credit note copies it from the invoice it corrects.
+BUYER_COLUMNS = tuple(f"buyer_{field}" for field in BuyerDetails.__dataclass_fields__)
+
+
+def issue_invoice(
+    *,
+    cooperative: Cooperative,
+    buyer: BuyerDetails,
+    lines: Sequence[InvoiceLineInput],
+    issue_date: date,
+    delivery_date: date,
+    order_id: int | None = None,
+) -> Invoice:
+    """Issue an invoice with the next number of the cooperative's series and return it.
+
+    Each line's gross is quantity x unit price; :func:`coopshop.money.split_invoice` splits
+    the lines with the levy in force on ``issue_date`` and the legs are stored per line.
+    Raises EmptyInvoice, InvalidInvoiceLine, MemberNotInCooperative and NoLevyRate; nothing
+    is stored then and no number is taken. Adds and flushes; the caller commits.
+    """
+    rates = checked_rates(lines)
+    require_members_of(cooperative, {line.member_id for line in lines})
+    levy_bp = cooperative.levy_bp_on(issue_date)
+    if levy_bp is None:
+        raise NoLevyRate(f"{cooperative.name} heeft op {issue_date} geen afdracht ingesteld.")
+    inputs = [
+        SplitInput(line.quantity * line.unit_gross_cents, rate)
+        for line, rate in zip(lines, rates, strict=True)
+    ]
+    splits = split_invoice(inputs, levy_bp)
+    invoice_lines = [
+        _invoice_line(position, line, rate, split)
+        for position, (line, rate, split) in enumerate(zip(lines, rates, splits, strict=True), 1)
+    ]
+    return _store(
+        cooperative,
+        issue_date,
+        kind=InvoiceKind.INVOICE,
+        order_id=order_id,
+        delivery_date=delivery_date,
+        levy_bp=levy_bp,
+        lines=invoice_lines,
+        **_buyer_snapshot(buyer),
+    )
+
+
+def issue_credit_note(
+    *,
+    invoice: Invoice,
+    refunds: Sequence[tuple[InvoiceLine, int]],
+    issue_date: date,
+    reason: str,
+) -> Invoice:
+    """Issue a credit note taking back ``refund_gross_cents`` of each given line; return it.
+
+    Each refund is split over the line's VAT, levy and member legs with
+    :func:`coopshop.money.split_refund`, after what earlier credit notes took back, so credit
+    notes that add up to the line reverse every leg exactly. The credit note gets the next
+    number of the series, the buyer of the invoice and negative amounts. Raises NotAnInvoice,
+    EmptyInvoice, InvalidCreditNote (see :func:`check_refunds`) and RefundExceedsInvoice;
+    nothing is stored then and no number is taken. Adds and flushes; the caller commits.
+    """
+    if invoice.kind != InvoiceKind.INVOICE:
+        raise NotAnInvoice(f"{invoice.number} is een creditnota; corrigeer de factuur zelf.")
+    check_refunds(invoice, refunds, issue_date, reason)
+    # Lock the invoice so that two credit notes at once cannot both take its last euro.
+    db.session.execute(select(Invoice.id).where(Invoice.id == invoice.id).with_for_update())
+    credit_lines = [
+        _credit_line(position, line, _refund_split(line, cents), cents)
+        for position, (line, cents) in enumerate(refunds, 1)
+    ]
+    return _store(
+        invoice.cooperative,
+        issue_date,
+        kind=InvoiceKind.CREDIT_NOTE,
+        corrects_invoice_id=invoice.id,
+        credit_reason=reason.strip(),
+        order_id=invoice.order_id,
+        delivery_date=invoice.delivery_date,
+        levy_bp=invoice.levy_bp,
+        lines=credit_lines,
+        **{column: getattr(invoice, column) for column in BUYER_COLUMNS},
+    )
+
+
+def _store(cooperative: Cooperative, issue_date: date, **values: Any) -> Invoice:
+    """Take the next number and add the document with its totals and the seller's details."""
+    lines: list[InvoiceLine] = values["lines"]
+    gross = sum(line.gross_cents for line in lines)
+    vat = sum(line.vat_cents for line in lines)
+    number = take_next_number(cooperative, issue_date.year)
+    invoice = Invoice(
+        cooperative_id=cooperative.id,
+        number=number.text,
+        series_year=number.year,
+        sequence=number.sequence,
+        issue_date=issue_date,
+        gross_cents=gross,
+        vat_cents=vat,
+        ex_vat_cents=gross - vat,
+        **_seller_snapshot(cooperative),
+        **values,
+    )
+    db.session.add(invoice)
+    db.session.flush()
+    return invoice
+
+
+def _refund_split(line: InvoiceLine, refund_cents: int) -> RefundSplit:
+    """The legs the refund takes back, after earlier credit notes; raise if too much."""
+    try:
+        return split_refund(line.split, refund_cents, credited_so_far(line))
+    except RefundExceedsLine:
+        left = line.gross_cents - credited_so_far(line).gross
+        raise RefundExceedsInvoice(
+            f"Van regel {line.position} van factuur {line.invoice.number} is nog "
+            f"{format_eur(left)} over; {format_eur(refund_cents)} is te veel."
+        ) from None
+    except InvalidRefund as error:
+        raise InvalidCreditNote(str(error)) from None
+
+
+def _invoice_line(
+    position: int, line: InvoiceLineInput, rate: VatRate, split: LineSplit
+) -> InvoiceLine:
+    return InvoiceLine(
+        position=position,
+        member_id=line.member_id,
+        provider_name=line.provider_name,
+        description=line.description,
+        quantity=line.quantity,
+        unit_gross_cents=line.unit_gross_cents,
+        vat_rate=rate.value,
+        **_leg_columns(split.gross, split.vat, split.levy, split.member),
+    )
+
+
+def _credit_line(
+    position: int, line: InvoiceLine, part: RefundSplit, refund_cents: int
+) -> InvoiceLine:
+    """A negative copy of ``line`` for the refunded part; whole units are shown as such."""
+    quantity, unit = (1, refund_cents)
+    if line.unit_gross_cents > 0 and refund_cents % line.unit_gross_cents == 0:
+        quantity, unit = refund_cents // line.unit_gross_cents, line.unit_gross_cents
+    return InvoiceLine(
+        position=position,
+        member_id=line.member_id,
+        provider_name=line.provider_name,
+        description=line.description,
+        quantity=quantity,
+        unit_gross_cents=-unit,
+        vat_rate=line.vat_rate,
+        corrects_line_id=line.id,
+        **_leg_columns(-part.gross, -part.vat, -part.levy, -part.member),
+    )
+
+
+def _leg_columns(gross: int, vat: int, levy: int, member: int) -> dict[str, int]:
+    return {
+        "gross_cents": gross,
+        "vat_cents": vat,
+        "ex_vat_cents": gross - vat,
+        "levy_cents": levy,
+        "member_cents": member,
+    }
+
+
+def _seller_snapshot(cooperative: Cooperative) -> dict[str, str]:
+    fields = ("name", "street", "postcode", "city", "kvk_number", "vat_id", "iban", "email")
+    return {f"seller_{field}": getattr(cooperative, field) for field in fields}
+
+
+def _buyer_snapshot(buyer: BuyerDetails) -> dict[str, Any]:
+    return {column: getattr(buyer, column.removeprefix("buyer_")) for column in BUYER_COLUMNS}
