@@ -2,7 +2,8 @@
 cached lists around them (categories, cooperatives, counts).
 
 Every list of listings is one query that fetches one row more than a page (so there is no
-COUNT over all matches), plus one for the photos of the listings on the page.
+COUNT over all matches), plus one for the photos of the listings on the page. A search sorted by
+relevance on SQLite first asks FTS5 for its best-ranked matches (see ``page_rows``).
 """
 
 from __future__ import annotations
@@ -103,14 +104,33 @@ def find_listings(filters: Filters, page_size: int = PAGE_SIZE) -> ResultPage:
         if matched is None:
             return ResultPage(listings=[], page=1, has_next=False, searched=True)
         stmt, rank = matched
-    stmt = stmt.order_by(*ordering(filters.sort, rank)).offset((filters.page - 1) * page_size)
-    rows = list(db.session.scalars(stmt.limit(page_size + 1)).unique())
+    offset = (filters.page - 1) * page_size
+    stmt = stmt.order_by(*ordering(filters.sort, rank)).offset(offset).limit(page_size + 1)
+    rows = page_rows(stmt, filters, offset, page_size + 1)
     return ResultPage(
         listings=rows[:page_size],
         page=filters.page,
         has_next=len(rows) > page_size,
         searched=bool(filters.text),
     )
+
+
+def page_rows(stmt: Select[Any], filters: Filters, offset: int, limit: int) -> list[Listing]:
+    """The rows of ``stmt`` (which skips ``offset`` rows and takes ``limit``).
+
+    A relevance-sorted search on SQLite first runs among the best-ranked candidates only. They
+    are the start of the same ranking, so when the rows found among them fill the page, or
+    every match is a candidate, they are exactly the rows the full query gives; otherwise
+    (filters that leave too few candidates) the full query runs.
+    """
+    if filters.text and filters.sort == "relevance":
+        candidates = search.best_matches(filters.text, offset + limit)
+        if candidates is not None:
+            among = stmt.where(Listing.id.in_(candidates.ids))
+            rows = list(db.session.scalars(among).unique())
+            if candidates.complete or len(rows) == limit:
+                return rows
+    return list(db.session.scalars(stmt).unique())
 
 
 def ordering(sort: str, rank: Any) -> list[Any]:

@@ -16,10 +16,21 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import snowballstemmer
-from sqlalchemy import Column, Integer, MetaData, Select, Table, Text, func, literal_column, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    func,
+    literal_column,
+    select,
+    text,
+)
 
 from coopshop.catalogue.models import Listing, ListingState
 from coopshop.extensions import db
@@ -37,6 +48,9 @@ listing_search = Table(
 FTS_TABLE = literal_column("listing_search")
 # Relative weight of a match in the title, the member/cooperative names and the description.
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
+# A relevance-sorted page on SQLite first looks among this many best matches per row it shows.
+CANDIDATES_PER_ROW = 4
+MAX_CANDIDATES = 1000
 
 STOP_WORDS = frozenset(
     [
@@ -222,11 +236,41 @@ def apply_text_search(stmt: Select[Any], query: str) -> tuple[Select[Any], Any] 
         tsquery = func.websearch_to_tsquery(text("'dutch'"), " ".join(terms))
         stmt = stmt.where(Listing.search_vector.op("@@")(tsquery))
         return stmt, -func.ts_rank(Listing.search_vector, tsquery)
-    match = " ".join(f'"{term}"' for term in terms)  # quoted: no FTS5 syntax from visitors
     stmt = stmt.join(listing_search, listing_search.c.rowid == Listing.id).where(
-        FTS_TABLE.op("MATCH")(match)
+        FTS_TABLE.op("MATCH")(fts_match(terms))
     )
     return stmt, func.bm25(FTS_TABLE, *BM25_WEIGHTS)
+
+
+def fts_match(terms: list[str]) -> str:
+    return " ".join(f'"{term}"' for term in terms)  # quoted: no FTS5 syntax from visitors
+
+
+class Candidates(NamedTuple):
+    ids: list[int]
+    complete: bool  # every match is among them
+
+
+def best_matches(query: str, wanted: int) -> Candidates | None:
+    """SQLite: the best-ranked matches of ``query`` straight from FTS5, enough candidates for
+    the first ``wanted`` rows of a relevance-sorted page, ranked as ``apply_text_search`` ranks
+    them (then the higher id first). None on PostgreSQL and for very deep pages.
+
+    FTS5 ranks every match either way; this spares the page's query joining every match (for a
+    common word, a sizeable share of the catalogue) to its listing, member and cooperative.
+    """
+    terms = search_terms(query)
+    limit = wanted * CANDIDATES_PER_ROW
+    if not terms or limit > MAX_CANDIDATES or is_postgresql():
+        return None
+    stmt = (
+        select(listing_search.c.rowid)
+        .where(FTS_TABLE.op("MATCH")(fts_match(terms)))
+        .order_by(func.bm25(FTS_TABLE, *BM25_WEIGHTS), listing_search.c.rowid.desc())
+        .limit(limit)
+    )
+    ids = list(db.session.scalars(stmt))
+    return Candidates(ids, complete=len(ids) < limit)
 
 
 def include_object(
