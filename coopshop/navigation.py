@@ -29,6 +29,7 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
             (_("Gemeenten"), "network.municipalities"),
             (_("Leden"), "members.dashboard"),
             (_("Kopers"), "network.buyers"),
+            (_("Rapporten"), "settlement.report_list"),
             (_("Logboek"), "audit.log"),
         ]
     elif role == Role.COOP_ADMIN:
@@ -37,17 +38,25 @@ def menu_for_role(role: str | None) -> list[tuple[str, str]]:
             (_("Beoordelen"), "moderation.queue"),
             (_("Overzicht leden"), "statements.member_overview"),
             (_("Steunfonds"), "statements.fund"),
+            (_("Bestellingen"), "order_admin.index"),
             (_("Facturen"), "invoicing.cooperative_invoices"),
+            (_("Verrekening"), "settlement.index"),
+            (_("Uitbetalingen"), "payouts.index"),
             (_("Logboek"), "audit.log"),
         ]
     elif role == Role.MEMBER:
         items += [
+            (_("Bestellingen"), "member_orders.index"),
             (_("Mijn aanbod"), "listings.index"),
             (_("Mijn gegevens"), "members.my_dashboard"),
             (_("Mijn verdiensten"), "statements.my_earnings"),
+            (_("Mijn verrekening"), "settlement.my_settlement"),
         ]
     elif role == Role.BUYER:
-        items += [(_("Mijn account"), "accounts.profile")]
+        items += [
+            (_("Mijn bestellingen"), "orders.my_orders"),
+            (_("Mijn account"), "accounts.profile"),
+        ]
     else:
         items += [(_("Account aanmaken"), "accounts.register")]
     return items
@@ -57,6 +66,9 @@ COOPERATIVE_ENDPOINTS = {
     "statements.member_overview",
     "statements.fund",
     "invoicing.cooperative_invoices",
+    "settlement.index",
+    "payouts.index",
+    "order_admin.index",
 }
 
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "coopshop.catalogue.models",
     "coopshop.payments.models",
     "coopshop.invoicing.models",
+    "coopshop.settlement.models",
 )
 
 
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     init_login(app)
     register_blueprints(app)
+    register_order_handling(app)
     errors.init_app(app)
     formatting.init_app(app)
     app.after_request(add_security_headers)
@@ -97,6 +99,25 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(payments_bp)
     app.register_blueprint(invoicing_bp)
     register_catalogue_blueprints(app)
+    register_settlement_blueprints(app)
+    register_order_blueprints(app)
+
+
+def register_order_blueprints(app: Flask) -> None:
+    from coopshop.orders.admin_views import bp as order_admin_bp
+    from coopshop.orders.member_views import bp as member_orders_bp
+    from coopshop.orders.views import bp as orders_bp
+
+    for blueprint in (orders_bp, member_orders_bp, order_admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_order_handling(app: Flask) -> None:
+    """The orders feature's payment event handler (``payments.webhooks.register_handler``),
+    its invoice PDF attachments, the cart merge on log-in and its CLI commands."""
+    from coopshop import orders
+
+    orders.init_app(app)
 
 
 def register_catalogue_blueprints(app: Flask) -> None:
@@ -108,6 +129,14 @@ def register_catalogue_blueprints(app: Flask) -> None:
 
     for blueprint in (storefront_bp, listings_bp, moderation_bp, categories_bp, storage_bp):
         app.register_blueprint(blueprint)
+
+
+def register_settlement_blueprints(app: Flask) -> None:
+    from coopshop.settlement.payout_views import bp as payouts_bp
+    from coopshop.settlement.views import bp as settlement_bp
+
+    app.register_blueprint(settlement_bp)
+    app.register_blueprint(payouts_bp)
 
 
 def register_cli(app: Flask) -> None:

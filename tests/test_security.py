@@ -101,6 +101,12 @@ def test_every_post_endpoint_refuses_a_request_without_csrf_token(csrf_app):
             "category_id": 1,
             "action": "insturen",
             "session_id": "cs_sim_unknown",
+            "reference": "B-00000000",
+            "line_id": 1,
+            "number": "UTS-2026-00001",
+            "period": "2026-09",
+            "report_id": 1,
+            "batch_id": 1,
         }
         email = gen_network_admin().email
     client = csrf_app.test_client()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -27,6 +29,7 @@ from coopshop.cooperatives.forms import (
 from coopshop.cooperatives.models import Cooperative, Member, MemberStatus, Municipality
 from coopshop.extensions import db
 from coopshop.forms import ButtonForm
+from coopshop.settlement.exemption import exemption_months
 
 bp = Blueprint("members", __name__)
 
@@ -113,6 +116,7 @@ def member_detail(member_id: int) -> str | Response:
         form=form,
         button_form=ButtonForm(),
         statuses=list(MemberStatus),
+        exemption=exemption_months(member, date.today()),
     )
 
 

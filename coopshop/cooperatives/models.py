@@ -43,6 +43,10 @@ class Cooperative(db.Model):
     invoice_prefix: Mapped[str] = mapped_column(String(10), unique=True)
     email: Mapped[str] = mapped_column(String(254))
     description: Mapped[str] = mapped_column(Text, default="")
+    # Members are paid out once their settled pot reaches this amount (settlement/payouts.py).
+    payout_threshold_cents: Mapped[int] = mapped_column(
+        BigInteger, default=2500, server_default="2500"
+    )
     created_at: Mapped[datetime] = created_at_column()
 
     levy_rates: Mapped[list[LevyRate]] = relationship(

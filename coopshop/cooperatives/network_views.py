@@ -157,13 +157,19 @@ def rule_version_form(
     if form.validate_on_submit():
         try:
             services.save_rule_version(current_user, municipality, rule, form.values())
-        except services.DuplicateValue as clash:
+        except (services.DuplicateValue, services.RuleVersionRewritesHistory) as clash:
             form.effective_from.errors.append(clash.message)
+        except services.RuleVersionInUse as in_use:
+            form.form_errors.append(in_use.message)
         else:
             flash(_("De regelversie is opgeslagen."), "success")
             return redirect(url_for("network.edit_municipality", municipality_id=municipality.id))
     return render_template(
-        "network/rule_version_form.html", form=form, municipality=municipality, rule=rule
+        "network/rule_version_form.html",
+        form=form,
+        municipality=municipality,
+        rule=rule,
+        in_use=services.rule_version_in_use(rule),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -119,13 +120,65 @@ def save_municipality(
     return save_and_record(actor, municipality or Municipality(), values, "municipality")
 
 
+class RuleVersionInUse(Conflict):
+    """An issued settlement report names the rule version, so it may no longer change."""
+
+
+class RuleVersionRewritesHistory(Conflict):
+    """The effective date falls in (or before) a period that has already been settled."""
+
+
+def rule_version_in_use(rule: SettlementRuleVersion | None) -> bool:
+    """Whether an issued settlement report was made under ``rule``."""
+    # Imported here: settlement builds on cooperatives, and only this check looks back up.
+    from coopshop.settlement.queries import rule_version_in_use as in_use
+
+    return rule is not None and rule.id is not None and in_use(rule.id)
+
+
+def _refuse_rewriting_history(municipality: Municipality, effective_from: date) -> None:
+    """Refuse a version that would be in force on the first day of a settled period.
+
+    A period is settled under the version in force on its first day, so a version starting
+    on or before the first day of the last settled period would change settled history.
+    """
+    from coopshop.ledger.services import first_day_of
+    from coopshop.settlement.queries import last_settled_period
+
+    settled = last_settled_period(municipality.id)
+    if settled is not None and effective_from <= first_day_of(settled):
+        raise RuleVersionRewritesHistory(
+            _(
+                "Voor %(name)s is al verrekend tot en met %(period)s. Kies een datum na "
+                "%(day)s: een nieuwe regelversie verandert nooit wat al verrekend is.",
+                name=municipality.name,
+                period=format_date(first_day_of(settled), "LLLL yyyy"),
+                day=format_date(first_day_of(settled), "long"),
+            )
+        )
+
+
 def save_rule_version(
     actor: User,
     municipality: Municipality,
     rule: SettlementRuleVersion | None,
     values: dict[str, Any],
 ) -> SettlementRuleVersion:
-    """Add or change a settlement rule version; one version per effective date."""
+    """Add or change a settlement rule version; one version per effective date.
+
+    Raises RuleVersionInUse if an issued report was made under ``rule``,
+    RuleVersionRewritesHistory if the effective date is not after the last settled period,
+    and DuplicateValue if another version starts on the same date.
+    """
+    if rule_version_in_use(rule):
+        raise RuleVersionInUse(
+            _(
+                "Deze regelversie is gebruikt voor een verrekenrapport dat al is gemaakt. "
+                "Daarom kan zij niet meer veranderen. Maak een nieuwe regelversie met een "
+                "latere ingangsdatum."
+            )
+        )
+    _refuse_rewriting_history(municipality, values["effective_from"])
     clash = next(
         (
             r

@@ -9,12 +9,15 @@ member's payable. A credit note has negative legs, so the same postings come out
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from coopshop.extensions import db
 from coopshop.invoicing.errors import NotAnInvoice
 from coopshop.invoicing.models import Invoice, InvoiceKind
 from coopshop.ledger.accounts import PSP_CLEARING
 from coopshop.ledger.flows import member_lines, sum_per_member
 from coopshop.ledger.models import EntryKind, JournalEntry, Leg
-from coopshop.ledger.services import Line, post_entry
+from coopshop.ledger.services import Line, open_booking_date, post_entry
 
 
 def book_invoice(invoice: Invoice, *, debit_account: str = PSP_CLEARING) -> JournalEntry:
@@ -31,7 +34,8 @@ def book_invoice(invoice: Invoice, *, debit_account: str = PSP_CLEARING) -> Jour
 
 
 def book_credit_note(credit_note: Invoice, *, credit_account: str = PSP_CLEARING) -> JournalEntry:
-    """Book a credit note under reference ``credit:<number>`` on its issue date.
+    """Book a credit note under reference ``credit:<number>`` on its issue date, or on the
+    first day of the next open period if the cooperative has closed the issue date's period.
 
     Reverses exactly the legs stored on the credit note: credit ``credit_account`` with the
     refunded gross; per member, debit VAT payable, the support fund and the member's payable.
@@ -54,10 +58,19 @@ def document_postings(document: Invoice, counter_account: str = PSP_CLEARING) ->
 
 def _book(document: Invoice, kind: str, reference: str, counter_account: str) -> JournalEntry:
     label = "Creditnota" if document.is_credit_note else "Factuur"
+    booking_date = document.issue_date
+    if document.is_credit_note:
+        # A credit note dated in a month the cooperative has closed corrects that month from
+        # the next open one; the settlement there lists it as a correction. A repeated booking
+        # keeps the date it was first booked on, so retries stay harmless after a close.
+        booked_on = db.session.scalar(
+            select(JournalEntry.booking_date).where(JournalEntry.reference == reference)
+        )
+        booking_date = booked_on or open_booking_date(document.cooperative_id, booking_date)
     return post_entry(
         kind=kind,
         reference=reference,
-        booking_date=document.issue_date,
+        booking_date=booking_date,
         lines=document_postings(document, counter_account),
         cooperative_id=document.cooperative_id,
         description=f"{label} {document.number}",

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import lazyload
 
 from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import Conflict, DomainError
@@ -175,11 +176,14 @@ def _insert_entry(values: dict[str, Any], rows: list[PostingRow]) -> JournalEntr
     if entry_id is None:
         return None
     columns = ("account_id", "amount_cents", "member_id", "leg")
-    db.session.add_all(
-        Posting(entry_id=entry_id, **dict(zip(columns, row, strict=True))) for row in rows
+    # One executemany without RETURNING: the ORM would insert row by row on SQLite (it cannot
+    # rely on the order of RETURNING there), and an entry can have a posting per member.
+    db.session.execute(
+        insert(Posting),
+        [{"entry_id": entry_id, **dict(zip(columns, row, strict=True))} for row in rows],
     )
-    db.session.flush()
-    return db.session.get_one(JournalEntry, entry_id)
+    # The postings load when first read: an offset entry has one per member.
+    return db.session.get_one(JournalEntry, entry_id, options=[lazyload(JournalEntry.postings)])
 
 
 def _entry_with_reference(reference: str) -> JournalEntry | None:
@@ -269,6 +273,18 @@ def lock_period(cooperative_id: int, period: str, user_id: int | None) -> Period
     db.session.add(lock)
     db.session.flush()
     return lock
+
+
+def open_booking_date(cooperative_id: int | None, day: date) -> date:
+    """``day`` if the cooperative has not closed its period, else the first day of the next
+    open period: a late correction (a credit note dated in a closed month) books there.
+
+    Platform entries (no cooperative) have no closed periods.
+    """
+    if cooperative_id is None:
+        return day
+    period = next_open_period(cooperative_id, period_of(day))
+    return day if period == period_of(day) else first_day_of(period)
 
 
 def next_open_period(cooperative_id: int, from_period: str) -> str:

@@ -4,23 +4,94 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from coopshop.extensions import db
-from coopshop.mail.models import OutboxMessage
+from coopshop.mail.models import OutboxAttachment, OutboxMessage
 from coopshop.models_base import utcnow
 
+RENDERERS_KEY = "coopshop.mail.attachment_renderers"
 
-def queue_email(recipient: str, subject: str, template: str, **context: object) -> OutboxMessage:
-    """Render ``templates/mail/<template>.txt`` and add it to the outbox (caller commits)."""
-    body = render_template(f"mail/{template}.txt", **context)
+
+@dataclass(frozen=True)
+class RenderLater:
+    """Attachment content made at delivery time by the renderer registered for ``kind``."""
+
+    kind: str
+    key: str
+
+
+# (filename, mimetype, the bytes or what to render at delivery)
+Attachment = tuple[str, str, bytes | RenderLater]
+Renderer = Callable[[str], bytes]
+
+
+class AttachmentFailed(RuntimeError):
+    """An attachment could not be made; the message stays in the outbox and is tried again."""
+
+
+def register_attachment_renderer(kind: str, renderer: Renderer, app: Flask | None = None) -> None:
+    """Let ``RenderLater(kind, key)`` attachments be made by ``renderer(key)`` at delivery.
+
+    Features register their own (orders: invoice PDFs), so mail imports none of them.
+    """
+    (app or current_app).extensions.setdefault(RENDERERS_KEY, {})[kind] = renderer
+
+
+def template_path(template: str) -> str:
+    """``"invitation"`` is ``mail/invitation.txt``; a path with a slash is taken as it is,
+    so a feature can keep its e-mails in its own folder (``orders/mail/confirmation.txt``)."""
+    return template if "/" in template else f"mail/{template}.txt"
+
+
+def queue_email(
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    **context: object,
+) -> OutboxMessage:
+    """Render the template and add it, with its attachments, to the outbox (caller commits)."""
+    body = render_template(template_path(template), **context)
     message = OutboxMessage(recipient=recipient, subject=subject, body_text=body)
+    for filename, mimetype, content in attachments:
+        later = content if isinstance(content, RenderLater) else None
+        message.attachments.append(
+            OutboxAttachment(
+                filename=filename,
+                mimetype=mimetype,
+                content=None if later else content,
+                render_kind=later.kind if later else None,
+                render_key=later.key if later else None,
+            )
+        )
     db.session.add(message)
     return message
+
+
+def attachment_content(attachment: OutboxAttachment) -> bytes:
+    """The attachment's bytes, rendered (and kept) now if it was queued to render later.
+
+    Raises AttachmentFailed when no renderer is registered for its kind or the renderer fails.
+    """
+    if attachment.content is None:
+        renderers = current_app.extensions.get(RENDERERS_KEY, {})
+        renderer = renderers.get(attachment.render_kind)
+        if renderer is None:
+            raise AttachmentFailed(f"no attachment renderer for {attachment.render_kind!r}")
+        try:
+            attachment.content = renderer(attachment.render_key or "")
+        except Exception as error:  # whatever went wrong, the other messages still go out
+            raise AttachmentFailed(f"{attachment.filename}: {error}") from error
+    return attachment.content
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -30,6 +101,14 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@coopshop>"
     email.set_content(message.body_text)
+    for attachment in message.attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        email.add_attachment(
+            attachment_content(attachment),
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return email
 
 
@@ -39,6 +118,7 @@ def deliver_pending(limit: int = 100) -> int:
         select(OutboxMessage)
         .where(OutboxMessage.sent_at.is_(None))
         .order_by(OutboxMessage.id)
+        .options(selectinload(OutboxMessage.attachments))
         .limit(limit)
     ).all()
     sent = 0
@@ -46,7 +126,7 @@ def deliver_pending(limit: int = 100) -> int:
         message.attempts += 1
         try:
             send(build_email(message), message.id)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, AttachmentFailed) as error:
             message.last_error = str(error)[:500]
         else:
             message.sent_at = utcnow()

@@ -58,11 +58,12 @@ def to_xlsx(table: Table) -> bytes:
     sheet.append(table.headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in table.rows:
+    # Rows are numbered here: sheet.max_row counts every cell, which made long tables quadratic.
+    for row_number, row in enumerate(table.rows, start=2):
         sheet.append([Decimal(c.cents).scaleb(-2) if isinstance(c, Money) else c for c in row])
-        for cell, value in zip(sheet[sheet.max_row], row, strict=True):
+        for column, value in enumerate(row, start=1):
             if isinstance(value, Money):
-                cell.number_format = EURO_FORMAT
+                sheet.cell(row=row_number, column=column).number_format = EURO_FORMAT
     for column in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column)
         sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 40)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
+from coopshop.accounts.models import User
 from coopshop.catalogue.models import Listing
 from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.demo import NETWORK_ADMIN_EMAIL, demo_email
 from coopshop.extensions import db
+from coopshop.orders.access import access_token
+from coopshop.orders.cart import CartEntry, delivery_options
+from coopshop.orders.checkout import CheckoutDetails, place_order, start_payment
+from coopshop.orders.history import Actor
+from coopshop.orders.models import Order
+from coopshop.payments.simulator_page import pay_simulated_checkout
 from tests.browser.conftest import axe_violations, describe, log_in
 
 pytestmark = pytest.mark.browser
@@ -33,6 +41,7 @@ def demo_ids(app):
             "rule": municipality.rule_versions[0].id,
             "member": member.id,
             **catalogue_ids(),
+            **order_ids(),
         }
 
 
@@ -53,6 +62,35 @@ def catalogue_ids() -> dict[str, object]:
     }
 
 
+def order_ids() -> dict[str, object]:
+    """A paid order of the demo buyer for Fatima's first listing, made once per live server
+    through the checkout and the payment simulator."""
+    buyer = db.session.scalar(select(User).where(User.email == BUYER))
+    order = db.session.scalar(select(Order).where(Order.user_id == buyer.id, Order.state == "paid"))
+    if order is None:
+        with current_app.test_request_context():
+            listing = db.session.get(Listing, catalogue_ids()["listing"])
+            entry = CartEntry(listing.id, 1, delivery_options(listing)[0][0])
+            details = CheckoutDetails(
+                "Koper Demo", BUYER, "Oudegracht 1", "3511 AX", "Utrecht", terms_accepted=True
+            )
+            order = place_order(_OneLineCart(entry), details, Actor(buyer.id, "buyer"))
+            start_payment(order)
+            pay_simulated_checkout(order.checkout_session_id)
+    return {"order_reference": order.reference, "order_token": access_token(order.reference)}
+
+
+class _OneLineCart:
+    def __init__(self, entry: CartEntry) -> None:
+        self.entry = entry
+
+    def entries(self) -> list[CartEntry]:
+        return [self.entry]
+
+    def clear(self) -> None:
+        pass
+
+
 PAGES_BY_ROLE = {
     None: [
         "/",
@@ -68,6 +106,10 @@ PAGES_BY_ROLE = {
         "/ondernemers/{member_slug}",
         "/cooperaties",
         "/cooperaties/utrecht-samen",
+        "/winkelwagen",
+        "/winkelwagen/toevoegen/{listing}",
+        "/afrekenen",
+        "/bestelling/{order_reference}/{order_token}",
     ],
     NETWORK_ADMIN_EMAIL: [
         "/netwerk/",
@@ -84,6 +126,7 @@ PAGES_BY_ROLE = {
         "/netwerk/categorieen/{category}",
         "/cooperatie",
         "/cooperatie/{cooperative}/steunfonds",
+        "/cooperatie/verrekening/rapporten",
         "/logboek",
     ],
     COOP_ADMIN: [
@@ -97,18 +140,28 @@ PAGES_BY_ROLE = {
         "/cooperatie/{cooperative}/steunfonds",
         "/cooperatie/{cooperative}/overzicht-leden",
         "/cooperatie/{cooperative}/facturen",
+        "/cooperatie/{cooperative}/bestellingen",
+        "/cooperatie/{cooperative}/bestellingen/{order_reference}",
+        "/cooperatie/{cooperative}/verrekening",
+        "/cooperatie/{cooperative}/verrekening/voorbeeld?periode=2026-09",
+        "/cooperatie/{cooperative}/verrekening/voorbeeld?periode=2026-10",
+        "/cooperatie/verrekening/rapporten",
+        "/cooperatie/{cooperative}/uitbetalingen",
         "/logboek",
     ],
     MEMBER: [
         "/mijn",
         "/mijn/verdiensten",
+        "/mijn/verrekening",
         "/mijn/aanbod",
         "/mijn/aanbod/nieuw",
         "/mijn/aanbod/{listing}",
         "/mijn/aanbod/{listing}/bewerken",
         "/mijn/aanbod/{listing}/fotos",
+        "/mijn/bestellingen",
+        "/mijn/bestellingen/{order_reference}",
     ],
-    BUYER: ["/account"],
+    BUYER: ["/account", "/mijn-bestellingen"],
 }
 
 

@@ -29,12 +29,23 @@ from tests.factories import (
     gen_municipality,
     gen_network_admin,
 )
+from tests.settlement.helpers import gen_report_and_batch
 
-ADMIN_BLUEPRINTS = ("network", "members", "audit", "statements", "invoicing")
+ADMIN_BLUEPRINTS = (
+    "network",
+    "members",
+    "audit",
+    "statements",
+    "invoicing",
+    "settlement",
+    "payouts",
+    "order_admin",
+)
 MEMBER_OWN_ENDPOINTS = {
     "members.my_dashboard",
     "statements.my_earnings",
     "statements.my_earnings_download",
+    "settlement.my_settlement",
 }
 # A buyer's own documents: reachable by the buyer too, so not an admin-only view. Who may
 # download an invoice is tested in tests/invoicing/test_views.py.
@@ -59,6 +70,8 @@ class World:
     b_invited_member_id: int
     municipality_id: int
     rule_id: int
+    b_report_id: int = 0
+    b_batch_id: int = 0
 
 
 def build_world(app: Flask) -> World:
@@ -89,7 +102,10 @@ def build_world(app: Flask) -> World:
         invited_b = invite(actor, world.b_id, "Boris Brink", "Brink Borduurt", world)
         member_b = db.session.get(Member, world.b_member_id)
         member_services.set_member_status(actor, member_b, MemberStatus.LEFT)
-    return replace(world, b_invited_member_id=invited_b)
+    with app.app_context():
+        # B's settled September and a payout batch, for the settlement and payout probes.
+        report_id, batch_id = gen_report_and_batch(world.b_id, "2026-09", invited_b)
+    return replace(world, b_invited_member_id=invited_b, b_report_id=report_id, b_batch_id=batch_id)
 
 
 def invite(actor: User, cooperative_id: int, name: str, trade_name: str, world: World) -> int:
@@ -293,6 +309,55 @@ def cross_cooperative_requests(world: World) -> dict[tuple[str, str], Probe]:
         # Invoices of B: not found.
         ("invoicing.cooperative_invoices", "GET"): Refused(
             url_for("invoicing.cooperative_invoices", **b_coop), 404
+        ),
+        # Settlement of B: not found; the report list shows only A's reports.
+        ("settlement.index", "GET"): Refused(url_for("settlement.index", **b_coop), 404),
+        ("settlement.preview", "GET"): Refused(
+            url_for("settlement.preview", **b_coop, periode="2026-10"), 404
+        ),
+        ("settlement.close", "POST"): Refused(
+            url_for("settlement.close", **b_coop, period="2026-10"), 404, {"confirm": "y"}
+        ),
+        ("settlement.report_list", "GET"): OnlyOwnShown(url_for("settlement.report_list")),
+        ("settlement.report", "GET"): Refused(
+            url_for("settlement.report", report_id=world.b_report_id), 404
+        ),
+        ("settlement.report_download", "GET"): Refused(
+            url_for("settlement.report_download", report_id=world.b_report_id, file_format="pdf"),
+            404,
+        ),
+        ("settlement.correct_report", "POST"): Refused(
+            url_for("settlement.correct_report", report_id=world.b_report_id),
+            404,
+            {"reason": "Overgenomen"},
+        ),
+        # Payouts of B: not found, and nothing is paid, booked or cancelled.
+        ("payouts.index", "GET"): Refused(url_for("payouts.index", **b_coop), 404),
+        ("payouts.create", "POST"): Refused(
+            url_for("payouts.create", **b_coop), 404, {"execution_date": "2026-10-06"}
+        ),
+        ("payouts.threshold", "POST"): Refused(
+            url_for("payouts.threshold", **b_coop), 404, {"threshold": "1,00"}
+        ),
+        ("payouts.batch", "GET"): Refused(url_for("payouts.batch", batch_id=world.b_batch_id), 404),
+        ("payouts.export", "POST"): Refused(
+            url_for("payouts.export", batch_id=world.b_batch_id), 404
+        ),
+        ("payouts.execute", "POST"): Refused(
+            url_for("payouts.execute", batch_id=world.b_batch_id), 404
+        ),
+        ("payouts.cancel", "POST"): Refused(
+            url_for("payouts.cancel", batch_id=world.b_batch_id), 404
+        ),
+        # Orders with lines of B's members, and refunds on them: not found.
+        ("order_admin.index", "GET"): Refused(url_for("order_admin.index", **b_coop), 404),
+        ("order_admin.order", "GET"): Refused(
+            url_for("order_admin.order", **b_coop, reference="B-00000000"), 404
+        ),
+        ("order_admin.refund", "POST"): Refused(
+            url_for("order_admin.refund", **b_coop, reference="B-00000000", line_id=1),
+            404,
+            {"amount": "1,00", "reason": "Terugbetaling"},
         ),
         # The audit log: only A's own events.
         ("audit.log", "GET"): OnlyOwnShown(

@@ -1,0 +1,190 @@
+"""Confirming a payment: the order is paid, its reservations become sales, and each
+cooperative in the order issues one invoice, booked in the ledger, in one transaction.
+
+Runs inside the webhook handler's transaction: adds and flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from coopshop.cooperatives.models import Cooperative
+from coopshop.extensions import db
+from coopshop.invoicing.booking import book_invoice
+from coopshop.invoicing.inputs import BuyerDetails, InvoiceLineInput
+from coopshop.invoicing.models import Invoice
+from coopshop.invoicing.services import issue_invoice
+from coopshop.models_base import utcnow
+from coopshop.money import from_stripe_amount
+from coopshop.orders import notifications, stock
+from coopshop.orders.calendar import today
+from coopshop.orders.checkout import SHIPPING_LABEL
+from coopshop.orders.errors import OutOfStock
+from coopshop.orders.history import PAYMENT_PROVIDER, change_line, change_order, record
+from coopshop.orders.models import Order, OrderLine, OrderState
+from coopshop.orders.refunds import refund_late_payment
+from coopshop.payments.gateway import CURRENCY
+
+log = logging.getLogger(__name__)
+PAYABLE_STATES = frozenset({OrderState.AWAITING_PAYMENT, OrderState.EXPIRED, OrderState.FAILED})
+
+
+def confirm_payment(order: Order, session: dict[str, Any]) -> list[Invoice]:
+    """The provider says the checkout ``session`` (a Stripe ``checkout.session``) is paid.
+
+    An order that is paid already changes nothing (retries, a second event for the same
+    payment). The amount must be the order's total in euros, or nothing is confirmed and the
+    mismatch is recorded for the cooperative to look into. A payment that arrives after the
+    order expired or failed takes the stock again when it can, and is refunded at once when it
+    cannot. Returns the invoices issued (none when nothing was confirmed). Adds and flushes.
+    """
+    if order.state not in PAYABLE_STATES:
+        return []
+    if not _amount_matches(order, session):
+        return []
+    if order.state != OrderState.AWAITING_PAYMENT:
+        try:
+            stock.reserve_all(order.lines)
+        except OutOfStock:
+            refund_late_payment(order, session)
+            return []
+    return _mark_paid(order, session)
+
+
+def _amount_matches(order: Order, session: dict[str, Any]) -> bool:
+    amount = session.get("amount_total")
+    paid = from_stripe_amount(amount) if type(amount) is int and amount >= 0 else None
+    if paid == order.total_cents and session.get("currency") == CURRENCY:
+        return True
+    log.error(
+        "Order %s: paid %r %r, expected %s",
+        order.reference,
+        amount,
+        session.get("currency"),
+        order.total_cents,
+    )
+    record(
+        order,
+        "amount_mismatch",
+        PAYMENT_PROVIDER,
+        reason=f"{session.get('id')}: {amount} {session.get('currency')}",
+        amount_cents=paid,
+    )
+    return False
+
+
+def _mark_paid(order: Order, session: dict[str, Any]) -> list[Invoice]:
+    order.checkout_session_id = session.get("id") or order.checkout_session_id
+    order.payment_intent_id = session.get("payment_intent")
+    order.paid_cents, order.paid_at = order.total_cents, utcnow()
+    change_order(order, "pay", PAYMENT_PROVIDER)
+    for line in order.lines:
+        stock.sell(line)
+        change_line(line, "pay", PAYMENT_PROVIDER)
+    # Everything that needs no invoice number comes first: taking a number locks the
+    # cooperative's series until the commit, and every other payment to that cooperative
+    # waits for it.
+    notifications.members_notified(order)
+    invoices = issue_invoices(order)
+    notifications.order_confirmed(order, invoices)
+    return invoices
+
+
+def buyer_details(order: Order) -> BuyerDetails:
+    return BuyerDetails(
+        name=order.name,
+        email=order.email,
+        street=order.street,
+        postcode=order.postcode,
+        city=order.city,
+        company_name=order.company_name,
+        kvk_number=order.kvk_number,
+        vat_id=order.vat_id,
+        purchase_order_reference=order.purchase_order_reference,
+        user_id=order.user_id,
+    )
+
+
+def issue_invoices(order: Order) -> list[Invoice]:
+    """One invoice per cooperative in the order, each booked in the ledger; every order line
+    is linked to its invoice line (and to its shipping line). Adds and flushes."""
+    issue_date = today()
+    buyer = buyer_details(order)
+    cooperatives = _cooperatives(order)
+    issued = []
+    for cooperative_id, lines in _by_cooperative(order.lines):
+        invoice = issue_invoice(
+            cooperative=cooperatives[cooperative_id],
+            buyer=buyer,
+            lines=[item for line in lines for item in invoice_inputs(line)],
+            issue_date=issue_date,
+            delivery_date=issue_date,
+            order_id=order.id,
+        )
+        book_invoice(invoice)
+        issued.append((lines, invoice))
+    # Linked afterwards, so the order lines are updated in one statement.
+    for lines, invoice in issued:
+        _link_lines(lines, invoice)
+    return [invoice for _, invoice in issued]
+
+
+def invoice_inputs(line: OrderLine) -> list[InvoiceLineInput]:
+    """The goods, and the shipping as a line of its own at the goods' VAT rate."""
+    goods = InvoiceLineInput(
+        member_id=line.member_id,
+        provider_name=line.member_name,
+        description=line.title,
+        quantity=line.quantity,
+        unit_gross_cents=line.unit_price_cents,
+        vat_rate=line.vat_rate,
+    )
+    if not line.shipping_cents:
+        return [goods]
+    shipping = InvoiceLineInput(
+        member_id=line.member_id,
+        provider_name=line.member_name,
+        description=SHIPPING_LABEL,
+        quantity=1,
+        unit_gross_cents=line.shipping_cents,
+        vat_rate=line.vat_rate,
+    )
+    return [goods, shipping]
+
+
+def _by_cooperative(lines: list[OrderLine]) -> Iterator[tuple[int, list[OrderLine]]]:
+    """Lines grouped per cooperative, in the order of the cooperatives' ids.
+
+    Always the same order, because issuing locks each cooperative's number series until the
+    commit: two payments that lock the same series in opposite orders would deadlock.
+    """
+    ordered = sorted(lines, key=lambda line: (line.cooperative_id, line.position))
+    for cooperative_id, group in groupby(ordered, key=lambda line: line.cooperative_id):
+        yield cooperative_id, list(group)
+
+
+def _cooperatives(order: Order) -> dict[int, Cooperative]:
+    ids = {line.cooperative_id for line in order.lines}
+    # The levy versions too: issuing reads them, one lazy query per cooperative otherwise.
+    query = (
+        select(Cooperative)
+        .where(Cooperative.id.in_(ids))
+        .options(selectinload(Cooperative.levy_rates))
+    )
+    found = db.session.scalars(query)
+    return {cooperative.id: cooperative for cooperative in found}
+
+
+def _link_lines(lines: list[OrderLine], invoice: Invoice) -> None:
+    invoice_lines = iter(invoice.lines)
+    for line in lines:
+        line.invoice_id = invoice.id
+        line.invoice_line_id = next(invoice_lines).id
+        if line.shipping_cents:
+            line.shipping_invoice_line_id = next(invoice_lines).id

@@ -1,0 +1,72 @@
+"""State changes of orders and lines, each with its status event in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from coopshop.extensions import db
+from coopshop.orders.models import Order, OrderEvent, OrderLine
+from coopshop.orders.states import LINE_TRANSITIONS, ORDER_TRANSITIONS, target
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a user (None for a guest buyer) in a role, or the payment provider
+    (``role="payment"``) or the system itself (``role="system"``)."""
+
+    user_id: int | None
+    role: str
+
+
+PAYMENT_PROVIDER = Actor(None, "payment")
+SYSTEM = Actor(None, "system")
+
+
+def record(
+    order: Order,
+    action: str,
+    actor: Actor,
+    *,
+    line: OrderLine | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str = "",
+    amount_cents: int | None = None,
+) -> OrderEvent:
+    """Add a status event (who, when, from, to, why). Adds only; the caller commits."""
+    event = OrderEvent(
+        order_id=order.id,
+        order_line_id=line.id if line is not None else None,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        amount_cents=amount_cents,
+    )
+    db.session.add(event)
+    return event
+
+
+def change_order(order: Order, action: str, actor: Actor, reason: str = "") -> None:
+    """Move the order by ``action``; raises TransitionNotAllowed from a state it cannot leave
+    that way. Writes the status event."""
+    new_state = target(ORDER_TRANSITIONS, action, order.state)
+    record(order, action, actor, from_state=order.state, to_state=new_state, reason=reason)
+    order.state = new_state
+
+
+def change_line(line: OrderLine, action: str, actor: Actor, reason: str = "") -> None:
+    """Move the line by ``action``; raises TransitionNotAllowed. Writes the status event."""
+    new_state = target(LINE_TRANSITIONS, action, line.state)
+    record(
+        line.order,
+        action,
+        actor,
+        line=line,
+        from_state=line.state,
+        to_state=new_state,
+        reason=reason,
+    )
+    line.state = new_state

@@ -1,0 +1,268 @@
+"""The payment webhook: signatures, replays, retries and events in any order."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from coopshop.extensions import db
+from coopshop.invoicing.models import Invoice
+from coopshop.orders.cart import CartEntry
+from coopshop.orders.models import LineState, OrderEvent, OrderRefund, OrderState, StockState
+from coopshop.payments.models import SimulatedRefund, StoredEvent
+from tests.orders.helpers import (
+    WEBHOOK,
+    counts,
+    load_order,
+    order_of,
+    pay,
+    post_event,
+    session_object,
+    stock_of,
+)
+
+
+def order_state(app, reference: str) -> tuple[str, list[str], list[str]]:
+    with app.app_context():
+        order = load_order(reference)
+        return (
+            order.state,
+            [line.state for line in order.lines],
+            [line.stock_state for line in order.lines],
+        )
+
+
+def test_a_completed_payment_confirms_the_order_with_one_invoice_per_cooperative(app, client, shop):
+    reference = order_of(
+        app, CartEntry(shop.bag, 1, "shipping"), CartEntry(shop.mirror, 1, "pickup")
+    )
+
+    response = pay(client, app, reference)
+
+    assert response.status_code == 200
+    assert order_state(app, reference) == ("paid", ["open", "open"], ["sold", "sold"])
+    with app.app_context():
+        order = load_order(reference)
+        invoices = db.session.scalars(select(Invoice).order_by(Invoice.id)).all()
+        assert [invoice.number for invoice in invoices] == ["UTS-2026-00001", "AMM-2026-00001"]
+        assert [invoice.gross_cents for invoice in invoices] == [12100 + 695, 7900]
+        bag_invoice = invoices[0]
+        assert [
+            (line.description, line.vat_rate, line.gross_cents) for line in bag_invoice.lines
+        ] == [
+            ("Boodschappentas", "21", 12100),
+            ("Verzendkosten", "21", 695),
+        ]
+        assert all(invoice.order_id == order.id for invoice in invoices)
+        assert order.lines[0].invoice_line_id == bag_invoice.lines[0].id
+        assert order.lines[0].shipping_invoice_line_id == bag_invoice.lines[1].id
+        assert (order.paid_cents, order.payment_intent_id) == (
+            order.total_cents,
+            f"pi_sim_{reference}",
+        )
+        assert db.session.scalars(select(StoredEvent)).one().processed_at is not None
+    assert counts(app) == {"invoices": 2, "entries": 2}
+
+
+def test_a_bad_signature_is_refused_with_400_and_changes_nothing(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    payload = b'{"id": "evt_x", "type": "checkout.session.completed"}'
+
+    response = client.post(
+        WEBHOOK,
+        data=payload,
+        headers={"Stripe-Signature": "t=1,v1=00"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert order_state(app, reference)[0] == "awaiting_payment"
+    assert counts(app) == {"invoices": 0, "entries": 0}
+    with app.app_context():
+        assert db.session.scalars(select(StoredEvent)).all() == []
+
+
+def test_the_same_event_twice_gives_one_invoice_and_one_ledger_entry(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+
+    assert pay(client, app, reference, "evt_same").status_code == 200
+    assert pay(client, app, reference, "evt_same").status_code == 200
+
+    assert counts(app) == {"invoices": 1, "entries": 1}
+    with app.app_context():
+        assert len(db.session.scalars(select(StoredEvent)).all()) == 1
+
+
+def test_completed_twice_with_other_event_ids_confirms_once(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    session = session_object(app, reference)
+
+    post_event(client, app, "checkout.session.completed", session, "evt_1")
+    post_event(client, app, "checkout.session.completed", session, "evt_2")
+    post_event(client, app, "checkout.session.async_payment_succeeded", session, "evt_3")
+
+    assert counts(app) == {"invoices": 1, "entries": 1}
+    with app.app_context():
+        pays = db.session.scalars(select(OrderEvent).where(OrderEvent.action == "pay")).all()
+        assert len(pays) == 2  # the order's and its one line's, once
+        assert len(db.session.scalars(select(StoredEvent)).all()) == 3
+
+
+def test_an_unpaid_completed_session_waits_for_the_async_payment(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+
+    post_event(
+        client,
+        app,
+        "checkout.session.completed",
+        session_object(app, reference, paid=False),
+        "evt_1",
+    )
+    assert order_state(app, reference)[0] == "awaiting_payment"
+
+    post_event(
+        client,
+        app,
+        "checkout.session.async_payment_succeeded",
+        session_object(app, reference),
+        "evt_2",
+    )
+    assert order_state(app, reference)[0] == "paid"
+
+
+def test_a_failed_async_payment_releases_the_stock(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 2, "pickup"))
+    assert stock_of(app, shop.bag) == 1
+
+    post_event(
+        client,
+        app,
+        "checkout.session.async_payment_failed",
+        session_object(app, reference, paid=False),
+        "evt_1",
+    )
+
+    assert order_state(app, reference) == ("failed", ["void"], ["released"])
+    assert stock_of(app, shop.bag) == 3
+    assert counts(app) == {"invoices": 0, "entries": 0}
+
+
+def test_an_expired_session_releases_the_stock_once(app, client, shop):
+    reference = order_of(app, CartEntry(shop.mirror, 1, "pickup"))
+    session = session_object(app, reference, paid=False, status="expired")
+
+    post_event(client, app, "checkout.session.expired", session, "evt_1")
+    post_event(client, app, "checkout.session.expired", session, "evt_2")
+
+    assert order_state(app, reference) == ("expired", ["void"], ["released"])
+    assert stock_of(app, shop.mirror) == 1
+
+
+def test_completed_after_expired_reserves_again_when_the_stock_is_there(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    post_event(
+        client, app, "checkout.session.expired", session_object(app, reference, paid=False), "evt_1"
+    )
+    assert stock_of(app, shop.bag) == 3
+
+    pay(client, app, reference, "evt_2")
+
+    assert order_state(app, reference) == ("paid", ["open"], ["sold"])
+    assert stock_of(app, shop.bag) == 2
+    assert counts(app) == {"invoices": 1, "entries": 1}
+
+
+def test_completed_after_expired_is_refunded_at_once_when_the_stock_is_gone(app, client, shop):
+    reference = order_of(app, CartEntry(shop.mirror, 1, "pickup"))
+    post_event(
+        client, app, "checkout.session.expired", session_object(app, reference, paid=False), "evt_1"
+    )
+    order_of(app, CartEntry(shop.mirror, 1, "pickup"))  # another buyer takes the last mirror
+
+    pay(client, app, reference, "evt_2")
+
+    assert order_state(app, reference) == ("expired", ["void"], ["released"])
+    assert counts(app) == {"invoices": 0, "entries": 0}
+    with app.app_context():
+        refund = db.session.scalars(select(OrderRefund)).one()
+        assert (refund.amount_cents, refund.state, refund.reference) == (
+            7900,
+            "done",
+            f"refund:order:{load_order(reference).id}:late",
+        )
+        assert refund.confirmed_at is not None  # the simulator's charge.refunded came at once
+        assert db.session.scalars(select(SimulatedRefund)).one().amount_cents == 7900
+    assert stock_of(app, shop.mirror) == 0
+
+
+def test_a_refund_event_before_the_completed_event_changes_nothing_and_the_payment_still_counts(
+    app, client, shop
+):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    session = session_object(app, reference)
+    charge = {
+        "id": "ch_unknown",
+        "object": "charge",
+        "payment_intent": session["payment_intent"],
+        "amount_refunded": 500,
+        "refunds": {"data": [{"id": "re_elsewhere", "amount": 500, "metadata": {}}]},
+    }
+
+    assert post_event(client, app, "charge.refunded", charge, "evt_1").status_code == 200
+    pay(client, app, reference, "evt_2")
+
+    assert order_state(app, reference)[0] == "paid"
+    assert counts(app) == {"invoices": 1, "entries": 1}
+    with app.app_context():
+        assert db.session.scalars(select(OrderRefund)).all() == []
+        assert all(event.processed_at for event in db.session.scalars(select(StoredEvent)))
+
+
+def test_events_about_payments_that_are_not_orders_are_stored_and_ignored(app, client, shop):
+    session = {
+        "id": "cs_other",
+        "metadata": {"order_id": "1", "reference": "someone-else"},
+        "payment_status": "paid",
+    }
+
+    assert (
+        post_event(client, app, "checkout.session.completed", session, "evt_1").status_code == 200
+    )
+    assert (
+        post_event(client, app, "payment_intent.created", {"id": "pi_1"}, "evt_2").status_code
+        == 200
+    )
+
+    with app.app_context():
+        assert len(db.session.scalars(select(StoredEvent)).all()) == 2
+    assert counts(app) == {"invoices": 0, "entries": 0}
+
+
+def test_a_payment_of_another_amount_is_not_confirmed(app, client, shop):
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+
+    post_event(
+        client,
+        app,
+        "checkout.session.completed",
+        session_object(app, reference, amount_total=100),
+        "evt_1",
+    )
+
+    assert order_state(app, reference)[0] == "awaiting_payment"
+    assert counts(app) == {"invoices": 0, "entries": 0}
+    with app.app_context():
+        mismatch = db.session.scalars(
+            select(OrderEvent).where(OrderEvent.action == "amount_mismatch")
+        ).one()
+        assert mismatch.amount_cents == 100
+
+
+def test_paying_through_the_simulator_page_confirms_in_the_same_request(app, client, shop):
+    reference = order_of(app, CartEntry(shop.lesson, 1, "on_site"))
+    with app.app_context():
+        session_id = load_order(reference).checkout_session_id
+
+    response = client.post(f"/betaalsimulator/{session_id}/betalen", data={"method": "ideal"})
+
+    assert f"/bestelling/{reference}/" in response.headers["Location"]
+    assert order_state(app, reference) == (OrderState.PAID, [LineState.OPEN], [StockState.NONE])
