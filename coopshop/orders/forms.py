@@ -126,6 +126,9 @@ class DeclineForm(FlaskForm):
             InputRequired(_l("Schrijf op waarom u dit niet kunt leveren.")),
             Length(max=1000),
         ],
+        # Without the attribute: the design system paints an empty required textarea red
+        # before anything was typed, which alarms more than it helps.
+        render_kw={"required": False},
     )
 
 
@@ -148,4 +151,5 @@ class RefundForm(FlaskForm):
         description=_l("De klant krijgt dit te lezen; het staat ook op de creditnota."),
         filters=[strip_filter],
         validators=[InputRequired(_l("Schrijf de reden op.")), Length(max=1000)],
+        render_kw={"required": False},  # see DeclineForm.reason
     )
