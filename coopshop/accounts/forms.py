@@ -71,6 +71,31 @@ class ForgotPasswordForm(FlaskForm):
     )
 
 
+def buyer_name_field() -> StringField:
+    """The buyer's own name, for registration, the profile and checkout."""
+    return StringField(
+        _l("Uw naam"),
+        filters=[strip_filter],
+        validators=[InputRequired(_l("Vul uw naam in.")), Length(max=120)],
+        render_kw={"autocomplete": "name"},
+    )
+
+
+def buyer_email_field(description: str | None = None) -> EmailField:
+    """The buyer's e-mail address, checked for its form."""
+    return EmailField(
+        _l("E-mailadres"),
+        description=description,
+        filters=[strip_filter],
+        validators=[
+            InputRequired(_l("Vul uw e-mailadres in.")),
+            Email(_l("Dit is geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl")),
+            Length(max=254),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+
+
 class BuyerDetailsMixin:
     kind = RadioField(
         _l("Ik koop als"),
@@ -142,27 +167,10 @@ class BuyerDetailsMixin:
 
 
 class RegisterForm(BuyerDetailsMixin, FlaskForm):
-    name = StringField(
-        _l("Uw naam"),
-        filters=[strip_filter],
-        validators=[InputRequired(_l("Vul uw naam in.")), Length(max=120)],
-        render_kw={"autocomplete": "name"},
-    )
-    email = EmailField(
-        _l("E-mailadres"),
-        filters=[strip_filter],
-        validators=[
-            InputRequired(_l("Vul uw e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl")),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    name = buyer_name_field()
+    email = buyer_email_field()
     password, confirm = new_password_fields()
 
 
 class BuyerProfileForm(BuyerDetailsMixin, FlaskForm):
-    name = StringField(
-        _l("Uw naam"),
-        filters=[strip_filter],
-        validators=[InputRequired(_l("Vul uw naam in.")), Length(max=120)],
-    )
+    name = buyer_name_field()

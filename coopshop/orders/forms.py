@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields import IntegerField
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import NumberInput
 
 from coopshop import identifiers
-from coopshop.accounts.forms import BuyerDetailsMixin
+from coopshop.accounts.forms import BuyerDetailsMixin, buyer_email_field, buyer_name_field
 from coopshop.forms import EuroField, IdentifierField, empty_to_none, strip_filter
 from coopshop.money import format_eur
 from coopshop.orders.cart import MAX_QUANTITY
@@ -62,23 +62,8 @@ class CartLineForm(FlaskForm):
 class CheckoutForm(BuyerDetailsMixin, FlaskForm):
     """Contact and address (required), business details and PO reference (optional), terms."""
 
-    name = StringField(
-        _l("Uw naam"),
-        filters=[strip_filter],
-        validators=[InputRequired(_l("Vul uw naam in.")), Length(max=120)],
-        render_kw={"autocomplete": "name"},
-    )
-    email = EmailField(
-        _l("E-mailadres"),
-        description=_l("Hier sturen we de bevestiging en de facturen naartoe."),
-        filters=[strip_filter],
-        validators=[
-            InputRequired(_l("Vul uw e-mailadres in.")),
-            Email(_l("Dit is geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl")),
-            Length(max=254),
-        ],
-        render_kw={"autocomplete": "email"},
-    )
+    name = buyer_name_field()
+    email = buyer_email_field(_l("Hier sturen we de bevestiging en de facturen naartoe."))
     phone = StringField(
         _l("Telefoonnummer (niet verplicht)"),
         description=_l("Zodat de ondernemer u kan bellen over de levering."),
