@@ -9,9 +9,34 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.validators import InputRequired, Length, Regexp
 
 from coopshop import identifiers
 from coopshop.money import InvalidAmount, parse_eur
+
+REQUIRED = _l("Dit veld is verplicht.")
+
+
+def required(message: Any = None) -> InputRequired:
+    """Input required, with a Dutch message unless the field has a more specific one."""
+    return InputRequired(message or REQUIRED)
+
+
+def slug_field(description: Any) -> StringField:
+    """The short name in a web address (cooperatives, categories): lower case, digits, hyphens."""
+    return StringField(
+        _l("Korte naam voor het webadres"),
+        filters=[strip_filter],
+        description=description,
+        validators=[
+            required(),
+            Length(max=80),
+            Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                message=_l("Gebruik alleen kleine letters, cijfers en streepjes."),
+            ),
+        ],
+    )
 
 
 class ButtonForm(FlaskForm):

@@ -20,13 +20,11 @@ from wtforms import (
     ValidationError,
     widgets,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import Length, NumberRange, Optional
 
 from coopshop.catalogue.models import ListingKind, ServiceArea, Unit
-from coopshop.forms import EuroField, strip_filter
+from coopshop.forms import EuroField, required, slug_field, strip_filter
 from coopshop.money import VatRate
-
-REQUIRED = _l("Dit veld is verplicht.")
 
 UNIT_LABELS = {
     Unit.PIECE: _l("per stuk"),
@@ -42,10 +40,6 @@ VAT_LABELS = {
     VatRate.ZERO: _l("0 %"),
     VatRate.EXEMPT: _l("Vrijgesteld: bijvoorbeeld sommige zorg en les"),
 }
-
-
-def required(message: Any = None) -> InputRequired:
-    return InputRequired(message or REQUIRED)
 
 
 class CheckboxListField(SelectMultipleField):
@@ -213,19 +207,7 @@ class ReasonForm(FlaskForm):
 
 class CategoryForm(FlaskForm):
     name = StringField(_l("Naam"), filters=[strip_filter], validators=[required(), Length(max=80)])
-    slug = StringField(
-        _l("Korte naam voor het webadres"),
-        filters=[strip_filter],
-        description=_l("Kleine letters, cijfers en streepjes, bijvoorbeeld tassen-en-textiel."),
-        validators=[
-            required(),
-            Length(max=80),
-            Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                message=_l("Gebruik alleen kleine letters, cijfers en streepjes."),
-            ),
-        ],
-    )
+    slug = slug_field(_l("Kleine letters, cijfers en streepjes, bijvoorbeeld tassen-en-textiel."))
     parent_id = SelectField(_l("Hoofdcategorie"), coerce=int, validators=[Optional()])
     description = TextAreaField(
         _l("Korte beschrijving (niet verplicht)"),

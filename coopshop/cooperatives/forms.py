@@ -17,7 +17,6 @@ from wtforms import (
 )
 from wtforms.validators import (
     Email,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -27,32 +26,23 @@ from wtforms.validators import (
 
 from coopshop import identifiers
 from coopshop.cooperatives.models import SettlementBasis, SettlementPeriod
-from coopshop.forms import EuroField, IdentifierField, PercentField, empty_to_none, strip_filter
+from coopshop.forms import (
+    EuroField,
+    IdentifierField,
+    PercentField,
+    empty_to_none,
+    required,
+    slug_field,
+    strip_filter,
+)
 
-REQUIRED = _l("Dit veld is verplicht.")
 DATE_HINT = _l("Kies een datum.")
 EMAIL_INVALID = _l("Dit is geen geldig e-mailadres. Voorbeeld: naam@voorbeeld.nl")
 
 
-def required(message: str | None = None) -> InputRequired:
-    return InputRequired(message or REQUIRED)
-
-
 class CooperativeForm(FlaskForm):
     name = StringField(_l("Naam"), filters=[strip_filter], validators=[required(), Length(max=160)])
-    slug = StringField(
-        _l("Korte naam voor het webadres"),
-        filters=[strip_filter],
-        description=_l("Kleine letters, cijfers en streepjes, bijvoorbeeld coop-utrecht."),
-        validators=[
-            required(),
-            Length(max=80),
-            Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                message=_l("Gebruik alleen kleine letters, cijfers en streepjes."),
-            ),
-        ],
-    )
+    slug = slug_field(_l("Kleine letters, cijfers en streepjes, bijvoorbeeld coop-utrecht."))
     street = StringField(
         _l("Straat en huisnummer"), filters=[strip_filter], validators=[required(), Length(max=160)]
     )
