@@ -1,6 +1,7 @@
 """Time (or profile) the storefront pages in-process, without HTTP: CPU and wall time per request.
 
     python -m bench.profile_pages --database-url URL [--requests 100] [--profile search]
+        [--page-cache on|off]
 
 Less disturbed by other load on the machine than wrk, and it shows where a page spends its time.
 """
@@ -47,6 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--profile", help="page to profile with cProfile (top 40 by own time)")
+    parser.add_argument(
+        "--page-cache",
+        choices=["on", "off"],
+        default="on",
+        help="on: pages come from the page cache after the warm-up; off: each one is rendered",
+    )
     args = parser.parse_args(argv)
     upgrade_schema(args.database_url)
     os.environ.update(
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         COOPSHOP_ENV_NAME="production",
         COOPSHOP_SECRET_KEY=secrets.token_urlsafe(48),
         COOPSHOP_UPLOAD_DIR=str(OUT / "uploads"),
+        COOPSHOP_PAGE_CACHE_ENABLED="true" if args.page_cache == "on" else "false",
+        COOPSHOP_CACHE_DIR=str(OUT / "page-cache"),
     )
     from bench.minimal_app import create_app as create_minimal_app
     from coopshop import create_app

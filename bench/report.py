@@ -42,6 +42,8 @@ def machine(args: argparse.Namespace) -> str:
         f"- {wrk_version.splitlines()[0] if wrk_version else 'wrk'}",
         f"- gunicorn 2 sync workers; wrk 1 thread, {args.connections} connections, "
         f"{args.duration} s per page",
+        f"- page cache: {getattr(args, 'page_cache', 'on')}"
+        + (f" ({args.cache_type})" if getattr(args, "page_cache", "on") == "on" else ""),
         f"- load average (1 min) at the end: {os.getloadavg()[0]:.1f}",
     ]
     return "\n".join(lines)

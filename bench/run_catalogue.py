@@ -128,13 +128,20 @@ def listing_paths(url: str) -> list[str]:
     return [f"/aanbod/{row.id}/{row.slug}" for row in rows[::step]][:LISTING_SAMPLE]
 
 
-def app_env(url: str) -> dict[str, str]:
-    return {
+def app_env(url: str, args: argparse.Namespace) -> dict[str, str]:
+    """Production settings; the page cache on (files, or Redis) or off, as asked."""
+    env = {
         "COOPSHOP_DATABASE_URL": url,
         "COOPSHOP_ENV_NAME": "production",
         "COOPSHOP_SECRET_KEY": secrets.token_urlsafe(48),
         "COOPSHOP_UPLOAD_DIR": str(OUT / "uploads"),
+        "COOPSHOP_PAGE_CACHE_ENABLED": "true" if args.page_cache == "on" else "false",
+        "COOPSHOP_CACHE_TYPE": args.cache_type,
+        "COOPSHOP_CACHE_DIR": str(OUT / "page-cache"),
     }
+    if args.cache_type == "RedisCache":
+        env["COOPSHOP_CACHE_REDIS_URL"] = args.redis_url
+    return env
 
 
 def measure(url: str, minimal_url: str, args: argparse.Namespace) -> dict[str, dict]:
@@ -142,7 +149,7 @@ def measure(url: str, minimal_url: str, args: argparse.Namespace) -> dict[str, d
     every ratio compares two runs made under the same conditions."""
     paths = {page: found for page, found in page_paths(url).items() if page in args.pages}
     results: dict[str, dict] = {}
-    with gunicorn(args.app_spec, app_env(url), "/gezond") as base:
+    with gunicorn(args.app_spec, app_env(url, args), "/gezond") as base:
         for page_list in paths.values():
             check_paths(base, page_list)
             wrk(base, page_list, WARM_UP_SECONDS, args.connections)
@@ -168,6 +175,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", default=str(OUT / "catalogue-results"))
     parser.add_argument("--pages", nargs="+", default=list(PAGES))
     parser.add_argument("--app-spec", default="coopshop:create_app()", help="gunicorn app")
+    parser.add_argument(
+        "--page-cache",
+        choices=["on", "off"],
+        default="on",
+        help="serve anonymous pages from the page cache (on, as in production) or render each",
+    )
+    parser.add_argument(
+        "--cache-type", choices=["FileSystemCache", "RedisCache"], default="FileSystemCache"
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     return parser.parse_args(argv)
 
 

@@ -34,7 +34,10 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "TRUSTED_PROXY_HOPS": 0,
         "RATELIMIT_ENABLED": True,
+        # Log-in attempts per client address, and per account (against guessing from many
+        # addresses); counted in RATELIMIT_STORAGE_URI (memory://, or redis://... for all workers).
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",
         "MAIL_SERVER": "",
         "MAIL_PORT": 587,
         "MAIL_USERNAME": "",
@@ -53,6 +56,14 @@ def default_config(instance_path: Path) -> dict[str, Any]:
         "STRIPE_API_BASE": "",  # empty: Stripe's own; tests point it at a local double
         "SIMULATOR_WEBHOOK_SECRET": "",  # empty: derived from SECRET_KEY
         "CHECKOUT_EXPIRY_MINUTES": 30,
+        # Storefront pages for anonymous visitors (coopshop.page_cache). Files under instance/
+        # are shared by the worker processes of one machine; several machines share Redis
+        # (COOPSHOP_CACHE_TYPE=RedisCache, COOPSHOP_CACHE_REDIS_URL=redis://...).
+        "PAGE_CACHE_ENABLED": True,
+        "CACHE_TYPE": "FileSystemCache",
+        "CACHE_DIR": str(instance_path / "page-cache"),
+        "CACHE_THRESHOLD": 5000,
+        "CACHE_DEFAULT_TIMEOUT": 600,
     }
 
 

@@ -3,8 +3,6 @@
 from typing import Any
 
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -41,5 +39,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# Storage is configured in the factory (memory by default, Redis when RATELIMIT_STORAGE_URI is set).
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

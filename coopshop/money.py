@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Self
 
 from babel.numbers import format_currency
@@ -296,6 +297,7 @@ def _remaining_legs(original: LineSplit, already: RefundSplit) -> list[int]:
 # --- formatting, parsing, Stripe ------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192, typed=True)  # Babel re-parses its pattern on every call; pages repeat prices
 def format_eur(cents: int, locale: str = "nl") -> str:
     """Format cents for display: "€ 1.234,56" for nl, "€1,234.56" for en; no rounding needed.
 

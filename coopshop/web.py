@@ -7,8 +7,8 @@ import importlib
 from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 
-from coopshop import errors, formatting
-from coopshop.extensions import babel, csrf, db, limiter, login_manager, migrate
+from coopshop import errors, formatting, page_cache
+from coopshop.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = __file__.rsplit("/", 1)[0] + "/migrations"
 
@@ -31,11 +31,10 @@ def init_app(app: Flask) -> None:
     for module in MODEL_MODULES:
         importlib.import_module(module)
     db.init_app(app)
+    page_cache.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
-    limiter.init_app(app)
     init_login(app)
     register_blueprints(app)
     register_order_handling(app)

@@ -40,6 +40,8 @@ def base_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "coopshop.test",
         "MAIL_SERVER": "",
+        # Every test runs with the page cache on, in this app's memory only.
+        "CACHE_TYPE": "SimpleCache",
     }
 
 

@@ -1,8 +1,10 @@
 """A small per-process cache for what every storefront page shows but rarely changes: the
 category tree, the cooperatives and the counts in the directory.
 
-Entries live for ``CATALOGUE_CACHE_SECONDS`` (60 by default). A change made in this process
-clears the cache at once; other worker processes see it when their entry expires.
+Entries belong to the storefront generation (``coopshop.page_cache``): a committed change to
+the catalogue in any worker process starts a new generation, and every process drops its
+entries when it sees that. Entries also expire after ``CATALOGUE_CACHE_SECONDS`` (60 by
+default), for changes the generation does not notice.
 """
 
 from __future__ import annotations
@@ -13,12 +15,21 @@ from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
 
+from coopshop import page_cache
+
 T = TypeVar("T")
 DEFAULT_SECONDS = 60
+EXTENSION_KEY = "coopshop_catalogue_cache"
 
 
 def _entries() -> dict[str, tuple[float, Any]]:
-    return current_app.extensions.setdefault("coopshop_catalogue_cache", {})
+    """This process's entries for the current generation (a new generation starts empty)."""
+    generation = page_cache.current_generation()
+    stamp, entries = current_app.extensions.get(EXTENSION_KEY, (None, {}))
+    if stamp != generation:
+        entries = {}
+        current_app.extensions[EXTENSION_KEY] = (generation, entries)
+    return entries  # type: ignore[no-any-return]
 
 
 def cached(key: str, compute: Callable[[], T]) -> T:
@@ -36,4 +47,4 @@ def cached(key: str, compute: Callable[[], T]) -> T:
 
 def clear() -> None:
     if has_app_context():
-        _entries().clear()
+        current_app.extensions.pop(EXTENSION_KEY, None)

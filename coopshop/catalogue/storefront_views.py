@@ -15,6 +15,7 @@ from coopshop.catalogue.models import Listing
 from coopshop.catalogue.text import paragraphs
 from coopshop.cooperatives.models import Cooperative, Member, MemberStatus
 from coopshop.extensions import db
+from coopshop.page_cache import shared_page
 
 bp = Blueprint("storefront", __name__)
 labels.register(bp)
@@ -69,6 +70,7 @@ def page_url(page: int) -> str:
 
 
 @bp.get("/zoeken")
+@shared_page
 def search() -> str:
     """Full-text search with filters, sorted by relevance, date or price, one page at a time."""
     form = search_form()
@@ -77,6 +79,7 @@ def search() -> str:
 
 
 @bp.get("/categorie/<slug>")
+@shared_page
 def category(slug: str) -> str:
     """A category's listings (its sub-categories' too), newest first."""
     entry = queries.category_by_slug(slug)
@@ -107,6 +110,7 @@ def listing_short(listing_id: int) -> Response:
 
 
 @bp.get("/aanbod/<int:listing_id>/<slug>")
+@shared_page
 def listing(listing_id: int, slug: str) -> str | Response:
     """One listing: photos, description, price, delivery and who offers it."""
     item = queries.public_listing(listing_id) or abort(404)
@@ -126,6 +130,7 @@ def listing(listing_id: int, slug: str) -> str | Response:
 
 
 @bp.get("/ondernemers/<slug>")
+@shared_page
 def member(slug: str) -> str:
     """A member's etalage: who they are and what they offer."""
     found = db.session.scalar(
@@ -142,6 +147,7 @@ def member(slug: str) -> str:
 
 
 @bp.get("/cooperaties")
+@shared_page
 def cooperatives() -> str:
     """Every cooperative in the network, with its members and listings: the movement, visible."""
     return render_template(
@@ -150,6 +156,7 @@ def cooperatives() -> str:
 
 
 @bp.get("/cooperaties/<slug>")
+@shared_page
 def cooperative(slug: str) -> str:
     """A cooperative's page: what it is, its members and their newest listings."""
     found = db.session.scalar(select(Cooperative).where(Cooperative.slug == slug)) or abort(404)
@@ -174,6 +181,7 @@ SITEMAP_LIMIT = 50_000  # the most URLs one sitemap file may hold
 
 
 @bp.get("/sitemap.xml")
+@shared_page
 def sitemap() -> Response:
     """Every public page: listings, categories, members and cooperatives."""
     listings = db.session.execute(

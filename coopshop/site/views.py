@@ -12,6 +12,7 @@ from coopshop.accounts.views import safe_next
 from coopshop.catalogue import queries
 from coopshop.extensions import db
 from coopshop.forms import ButtonForm
+from coopshop.page_cache import shared_page
 
 bp = Blueprint("site", __name__)
 
@@ -20,6 +21,7 @@ FEATURED = 8
 
 
 @bp.get("/")
+@shared_page
 def home() -> str:
     """The storefront's front door: newest listings, the categories and the cooperatives."""
     return render_template(
