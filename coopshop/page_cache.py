@@ -31,7 +31,6 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, has_app_context, make_response, request, session
 from flask_caching import Cache
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -93,11 +92,14 @@ def current_generation() -> str:
 
 
 def _visitor_is_anonymous_and_impersonal() -> bool:
+    """Anonymous and nothing personal in the session. Asked without loading the user: a
+    logged-in session holds ``_user_id``, and a remember-me cookie may log a visitor in."""
     if request.method != "GET" or not enabled():
         return False
     if any(value for key, value in session.items() if key not in IMPERSONAL_SESSION_KEYS):
         return False  # a cart, a message waiting, a log-in: this visitor's page is their own
-    return not current_user.is_authenticated
+    remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return remember_cookie not in request.cookies
 
 
 def _page_key() -> str:

@@ -228,3 +228,18 @@ def make_app(migrated_database, tmp_path):
     for each in apps:
         with each.app_context():
             db.engine.dispose()
+
+
+def test_a_visitor_logged_in_by_the_remember_me_cookie_gets_their_own_page(client, shop):
+    client.get("/")
+    assert is_hit(client.get("/"))
+    response = client.post(
+        "/inloggen",
+        data={"email": "beheer@utrecht.test", "password": TEST_PASSWORD, "remember": "y"},
+    )
+    assert response.status_code == 302
+    client.delete_cookie("session", domain="coopshop.test")  # the browser was closed
+
+    page_after = client.get("/")
+    assert not is_hit(page_after)
+    assert "Uitloggen" in page(page_after)
