@@ -9,9 +9,10 @@ relevance on SQLite first asks FTS5 for its best-ranked matches (see ``page_rows
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from coopshop.catalogue import cache, search
@@ -254,3 +255,37 @@ def municipality_choices() -> list[tuple[int, str]]:
         return [(row.id, row.name) for row in rows]
 
     return cache.cached("municipalities", compute)
+
+
+def count_visible_listings() -> int:
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Listing)
+            .join(Listing.member)
+            .where(Listing.state == ListingState.PUBLISHED, Member.status == MemberStatus.ACTIVE)
+        )
+        or 0
+    )
+
+
+def sitemap_listings(offset: int, limit: int) -> list[Row[tuple[int, str, datetime]]]:
+    """Id, slug and last change of visible listings in id order, one sitemap file's worth."""
+    return list(
+        db.session.execute(
+            select(Listing.id, Listing.slug, Listing.updated_at)
+            .join(Listing.member)
+            .where(Listing.state == ListingState.PUBLISHED, Member.status == MemberStatus.ACTIVE)
+            .order_by(Listing.id)
+            .offset(max(offset, 0))
+            .limit(limit)
+        ).all()
+    )
+
+
+def active_member_slugs() -> list[str]:
+    return list(
+        db.session.scalars(
+            select(Member.slug).where(Member.status == MemberStatus.ACTIVE).order_by(Member.slug)
+        ).all()
+    )

@@ -177,36 +177,49 @@ def cooperative(slug: str) -> str:
     )
 
 
-SITEMAP_LIMIT = 50_000  # the most URLs one sitemap file may hold
+# The sitemap protocol allows 50,000 addresses per file: listings go in numbered files of
+# this many, named by a sitemap index.
+SITEMAP_LISTINGS_PER_FILE = 40_000
+
+
+def xml_response(template: str, **context: object) -> Response:
+    response = make_response(render_template(template, **context))
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    return response
 
 
 @bp.get("/sitemap.xml")
 @shared_page
 def sitemap() -> Response:
-    """Every public page: listings, categories, members and cooperatives."""
-    listings = db.session.execute(
-        select(Listing.id, Listing.slug, Listing.updated_at)
-        .join(Listing.member)
-        .where(Listing.state == "published", Member.status == MemberStatus.ACTIVE)
-        .order_by(Listing.id.desc())
-        .limit(SITEMAP_LIMIT - 1000)
-    ).all()
-    members = db.session.scalars(
-        select(Member.slug)
-        .where(Member.status == MemberStatus.ACTIVE)
-        .order_by(Member.slug)
-        .limit(1000)
-    ).all()
-    body = render_template(
-        "catalogue/sitemap.xml",
-        listings=listings,
+    """The sitemap index: one file of shop pages, and the listings in numbered files."""
+    files = queries.count_visible_listings() // SITEMAP_LISTINGS_PER_FILE + 1
+    return xml_response("catalogue/sitemap_index.xml", listing_files=range(1, files + 1))
+
+
+@bp.get("/sitemap-paginas.xml")
+@shared_page
+def sitemap_pages() -> Response:
+    """The home page, the cooperatives, the categories and every active member's etalage."""
+    return xml_response(
+        "catalogue/sitemap_pages.xml",
         categories=queries.category_tree(),
         cooperatives=queries.cooperative_directory(),
-        members=members,
+        members=queries.active_member_slugs(),
     )
-    response = make_response(body)
-    response.headers["Content-Type"] = "application/xml; charset=utf-8"
-    return response
+
+
+@bp.get("/sitemap-aanbod-<int:number>.xml")
+@shared_page
+def sitemap_listings(number: int) -> Response:
+    """Listings ``(number - 1) * SITEMAP_LISTINGS_PER_FILE`` onwards, oldest first."""
+    if number < 1:
+        abort(404)
+    listings = queries.sitemap_listings(
+        (number - 1) * SITEMAP_LISTINGS_PER_FILE, SITEMAP_LISTINGS_PER_FILE
+    )
+    if number > 1 and not listings:
+        abort(404)
+    return xml_response("catalogue/sitemap_listings.xml", listings=listings)
 
 
 @bp.get("/robots.txt")

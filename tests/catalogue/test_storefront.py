@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import re
 from html import unescape
+from xml.etree import ElementTree
 
 import pytest
 
+from coopshop.catalogue import storefront_views
 from coopshop.catalogue.models import Category
 from coopshop.cooperatives.models import Member
 from coopshop.extensions import db
 from tests.catalogue.builders import gen_category, gen_listing
 from tests.conftest import login
 from tests.factories import gen_coop_admin, gen_cooperative, gen_member, gen_network_admin
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 @pytest.fixture
@@ -132,15 +136,44 @@ def test_a_category_page_includes_its_sub_categories(app, client, shop):
     assert 'href="/categorie/racefietsen"' in page
 
 
-def test_the_sitemap_lists_public_pages_only(client, shop):
-    response = client.get("/sitemap.xml")
-
-    body = response.get_data(as_text=True)
+def sitemap_locations(client, path: str) -> list[str]:
+    response = client.get(path)
+    assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/xml")
-    assert f"http://coopshop.test/aanbod/{shop['bike']}/handgemaakte-fiets" in body
-    assert "geheime-fiets" not in body
-    assert "http://coopshop.test/categorie/racefietsen" in body
-    assert "http://coopshop.test/ondernemers/fietsmaker-jan" in body
+    root = ElementTree.fromstring(response.get_data())
+    return [element.text for element in root.iter(f"{{{SITEMAP_NS}}}loc")]
+
+
+def test_the_sitemap_lists_public_pages_only(client, shop):
+    index = sitemap_locations(client, "/sitemap.xml")
+    assert index == [
+        "http://coopshop.test/sitemap-paginas.xml",
+        "http://coopshop.test/sitemap-aanbod-1.xml",
+    ]
+    pages = sitemap_locations(client, "/sitemap-paginas.xml")
+    listings = sitemap_locations(client, "/sitemap-aanbod-1.xml")
+
+    assert listings == [f"http://coopshop.test/aanbod/{shop['bike']}/handgemaakte-fiets"]
+    assert "http://coopshop.test/categorie/racefietsen" in pages
+    assert "http://coopshop.test/ondernemers/fietsmaker-jan" in pages
+    assert "http://coopshop.test/cooperaties/utrecht-samen" in pages
+
+
+def test_a_large_catalogue_is_split_over_numbered_sitemap_files(app, client, shop, monkeypatch):
+    monkeypatch.setattr(storefront_views, "SITEMAP_LISTINGS_PER_FILE", 2)
+    with app.app_context():
+        jan = db.session.get(Member, shop["member"])
+        extra = [gen_listing(jan, title=f"Mand {n}").id for n in range(1, 5)]
+
+    index = sitemap_locations(client, "/sitemap.xml")
+    files = [sitemap_locations(client, f"/sitemap-aanbod-{n}.xml") for n in (1, 2, 3)]
+
+    assert index[1:] == [f"http://coopshop.test/sitemap-aanbod-{n}.xml" for n in (1, 2, 3)]
+    ids = [int(loc.split("/")[4]) for file in files for loc in file]
+    assert ids == sorted([shop["bike"], *extra])  # each visible listing once, the draft nowhere
+    assert [len(file) for file in files] == [2, 2, 1]
+    assert client.get("/sitemap-aanbod-4.xml").status_code == 404
+    assert client.get("/sitemap-aanbod-0.xml").status_code == 404
 
 
 def test_robots_txt_points_to_the_sitemap(client):
