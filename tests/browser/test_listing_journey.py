@@ -16,6 +16,12 @@ from tests.browser.test_accessibility import COOP_ADMIN, MEMBER
 pytestmark = pytest.mark.browser
 
 
+def follow(page: Page, link: str) -> None:
+    """Click a link and wait for the new page, so that nothing runs on the page being left."""
+    with page.expect_navigation():
+        page.get_by_role("link", name=link).click()
+
+
 def check_axe(page: Page) -> None:
     violations = axe_violations(page)
     assert not violations, f"{page.url}\n{describe(violations)}"
@@ -34,8 +40,8 @@ def new_page(browser: Browser) -> Page:
 
 def create_listing(page: Page, server: LiveServer, picture: Path) -> None:
     log_in(page, server, MEMBER)
-    page.get_by_role("link", name="Mijn aanbod").click()
-    page.get_by_role("link", name="Nieuw aanbod maken").click()
+    follow(page, "Mijn aanbod")
+    follow(page, "Nieuw aanbod maken")
     check_axe(page)
     page.get_by_label("Een product").check()
     page.get_by_label("Titel").fill("Handgemaakte fiets")
@@ -53,7 +59,7 @@ def create_listing(page: Page, server: LiveServer, picture: Path) -> None:
     page.get_by_role("button", name="Foto toevoegen").click()
     page.wait_for_load_state()
     assert page.get_by_role("img", name="Groene fiets tegen een muur").count() == 1
-    page.get_by_role("link", name="Verder: controleren en insturen").click()
+    follow(page, "Verder: controleren en insturen")
     check_axe(page)
     page.get_by_role("button", name="Insturen voor beoordeling").click()
     page.wait_for_load_state()
@@ -62,9 +68,9 @@ def create_listing(page: Page, server: LiveServer, picture: Path) -> None:
 
 def approve_listing(page: Page, server: LiveServer) -> None:
     log_in(page, server, COOP_ADMIN)
-    page.get_by_role("link", name="Beoordelen").click()
+    follow(page, "Beoordelen")
     check_axe(page)
-    page.get_by_role("link", name="Handgemaakte fiets").click()
+    follow(page, "Handgemaakte fiets")
     check_axe(page)
     page.get_by_role("button", name="Goedkeuren").click()
     page.wait_for_load_state()
