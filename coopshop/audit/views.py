@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from coopshop.accounts.permissions import admin_required, scoped
+from coopshop.audit.labels import action_label, field_label
 from coopshop.audit.models import AuditEvent
 from coopshop.audit.services import changed_fields
 from coopshop.extensions import db
@@ -31,4 +32,6 @@ def log() -> str:
         page=page,
         has_next=len(events) > PAGE_SIZE,
         changed_fields=changed_fields,
+        action_label=action_label,
+        field_label=field_label,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+import coopshop
 from coopshop.accounts.models import User
+from coopshop.audit.labels import ACTIONS
 from coopshop.audit.models import AuditEvent
 from coopshop.audit.views import PAGE_SIZE
 from coopshop.cooperatives.models import Cooperative, Member
@@ -287,12 +291,37 @@ def test_log_page_shows_who_did_what_with_the_changed_values(app, client, coordi
     assert "Logboek" in page
     assert "Dit logboek kan niet worden gewijzigd." in page
     assert "Cor Coördinator" in page
-    assert "member.suspended: Fietsmaker Jan" in page
+    assert "Lid geschorst: Fietsmaker Jan" in page
     assert "status: active → suspended" in page
-    assert "member.eligibility_changed: Fietsmaker Jan" in page
-    assert "exemption_end: \N{EN DASH} → 2026-12-31" in page
+    assert "Vrijlating van lid gewijzigd: Fietsmaker Jan" in page
+    assert "vrijlating tot en met: \N{EN DASH} → 2026-12-31" in page
     # Newest first.
-    assert page.index("member.eligibility_changed") < page.index("member.suspended")
+    assert page.index("Vrijlating van lid gewijzigd") < page.index("Lid geschorst")
+
+
+def test_every_action_code_in_the_code_has_a_label():
+    """A new kind of audit event needs words on the log page (codes built with f-strings are
+    listed in ACTIONS by hand)."""
+    source = "\n".join(path.read_text() for path in Path(coopshop.__file__).parent.rglob("*.py"))
+    literal_codes = set(re.findall(r'"((?:[a-z_]+)\.(?:[a-z_]+))"', source))
+    nouns = {code.split(".")[0] for code in ACTIONS}
+    recorded = {
+        code
+        for code in literal_codes
+        if code.split(".")[0] in nouns and code.split(".")[1] != "id"  # "member.id": a key
+    }
+
+    assert recorded - set(ACTIONS) == set()
+
+
+def test_the_log_speaks_english_on_english_pages(app, client, coordinator):
+    client.post(f"/cooperatie/leden/{coordinator['member_id']}/status/suspended")
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+    page = page_text(client.get("/logboek"))
+
+    assert "Member suspended: Fietsmaker Jan" in page
 
 
 def test_empty_log_says_so(client, coordinator):
