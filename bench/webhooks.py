@@ -59,9 +59,9 @@ Event = tuple[bytes, str]  # the raw body and its Stripe-Signature header
 # Where the time of one event goes (cumulative, so parts overlap their callers).
 PARTS = {
     "whole webhook request": ("payments/views.py", "webhook"),
-    "invoices issued (invoicing)": ("invoicing/services.py", "issue_invoice"),
-    "invoices booked (ledger)": ("invoicing/booking.py", "book_invoice"),
-    "e-mails queued": ("mail/services.py", "queue_email"),
+    "invoices issued (invoicing)": ("invoicing/services.py", "draft_invoices|store_invoices"),
+    "invoices booked (ledger)": ("invoicing/booking.py", "prepare_invoice_booking|book_invoices"),
+    "e-mails queued": ("mail/services.py", "render_email|queue_emails|queue_email"),
     "event stored and marked (payments)": (
         "payments/webhooks.py",
         "remember_event|mark_event_processed",

@@ -9,6 +9,9 @@ member's payable. A credit note has negative legs, so the same postings come out
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from coopshop.extensions import db
@@ -17,7 +20,19 @@ from coopshop.invoicing.models import Invoice, InvoiceKind
 from coopshop.ledger.accounts import PSP_CLEARING
 from coopshop.ledger.flows import member_lines, sum_per_member
 from coopshop.ledger.models import EntryKind, JournalEntry, Leg
-from coopshop.ledger.services import Line, open_booking_date, post_entry
+from coopshop.ledger.services import (
+    Line,
+    NewEntry,
+    PreparedBooking,
+    open_booking_date,
+    period_of,
+    post_entries,
+    post_entry,
+    prepare_booking,
+)
+
+if TYPE_CHECKING:
+    from coopshop.invoicing.services import InvoiceDraft
 
 
 def book_invoice(invoice: Invoice, *, debit_account: str = PSP_CLEARING) -> JournalEntry:
@@ -46,14 +61,68 @@ def book_credit_note(credit_note: Invoice, *, credit_account: str = PSP_CLEARING
     return _book(credit_note, EntryKind.REFUND, f"credit:{credit_note.number}", credit_account)
 
 
+def book_invoices(
+    invoices: Sequence[Invoice],
+    *,
+    debit_account: str = PSP_CLEARING,
+    prepared: PreparedBooking | None = None,
+) -> list[int]:
+    """:func:`book_invoice` for several invoices at once; returns the entries' ids.
+
+    The postings are the same; :func:`coopshop.ledger.services.post_entries` books them all
+    with a few statements, and with ``prepared`` (:func:`prepare_invoice_booking`, called
+    before the numbers were taken) without reading the accounts and periods again.
+    """
+    entries = []
+    for invoice in invoices:
+        if invoice.kind != InvoiceKind.INVOICE:
+            raise NotAnInvoice(f"{invoice.number} is een creditnota; boek die als creditnota.")
+        entries.append(
+            NewEntry(
+                kind=EntryKind.SALE,
+                reference=f"invoice:{invoice.number}",
+                booking_date=invoice.issue_date,
+                lines=document_postings(invoice, debit_account),
+                cooperative_id=invoice.cooperative_id,
+                description=f"Factuur {invoice.number}",
+                links={"invoice_id": invoice.id, "order_id": invoice.order_id},
+            )
+        )
+    return post_entries(entries, prepared)
+
+
+def prepare_invoice_booking(
+    drafts: Sequence[InvoiceDraft], *, debit_account: str = PSP_CLEARING
+) -> PreparedBooking:
+    """Read the accounts and check the periods that booking these drafts will need, so that
+    it takes no query of its own once their numbers are taken (and locked)."""
+    postings = [posting for draft in drafts for posting in draft.postings(debit_account)]
+    periods = {(draft.cooperative.id, period_of(draft.values["issue_date"])) for draft in drafts}
+    return prepare_booking([posting.account for posting in postings], periods)
+
+
 def document_postings(document: Invoice, counter_account: str = PSP_CLEARING) -> list[Line]:
     """The postings of a document's stored legs (negative on a credit note). Pure."""
-    legs = sum_per_member(
-        [line.member_id for line in document.lines],
-        [(line.vat_cents, line.levy_cents, line.member_cents) for line in document.lines],
+    legs = [
+        (line.member_id, line.vat_cents, line.levy_cents, line.member_cents)
+        for line in document.lines
+    ]
+    return leg_postings(document.cooperative_id, document.gross_cents, legs, counter_account)
+
+
+def leg_postings(
+    cooperative_id: int,
+    gross_cents: int,
+    legs: Sequence[tuple[int, int, int, int]],
+    counter_account: str,
+) -> list[Line]:
+    """The postings of a document from its lines' (member, vat, levy, member) legs. Pure."""
+    per_member = sum_per_member(
+        [member_id for member_id, _, _, _ in legs],
+        [(vat, levy, member) for _, vat, levy, member in legs],
     )
-    gross = Line(counter_account, document.gross_cents, None, Leg.GROSS)
-    return [gross, *member_lines(document.cooperative_id, legs, -1)]
+    gross = Line(counter_account, gross_cents, None, Leg.GROSS)
+    return [gross, *member_lines(cooperative_id, per_member, -1)]
 
 
 def _book(document: Invoice, kind: str, reference: str, counter_account: str) -> JournalEntry:

@@ -90,6 +90,23 @@ def require_members_of(cooperative: Cooperative, member_ids: set[int]) -> None:
         raise MemberNotInCooperative(f"Lid {missing} hoort niet bij {cooperative.name}.")
 
 
+def require_members_of_each(members: dict[Cooperative, set[int]]) -> None:
+    """:func:`require_members_of` for several cooperatives at once, in one query."""
+    wanted = {member_id for member_ids in members.values() for member_id in member_ids}
+    found = dict(
+        db.session.execute(
+            select(Member.id, Member.cooperative_id).where(Member.id.in_(wanted))
+        ).all()
+    )
+    for cooperative, member_ids in members.items():
+        wrong = sorted(
+            member_id for member_id in member_ids if found.get(member_id) != cooperative.id
+        )
+        if wrong:
+            missing = ", ".join(str(member_id) for member_id in wrong)
+            raise MemberNotInCooperative(f"Lid {missing} hoort niet bij {cooperative.name}.")
+
+
 def check_refunds(
     invoice: Invoice, refunds: Sequence[tuple[InvoiceLine, int]], issue_date: date, reason: str
 ) -> None:

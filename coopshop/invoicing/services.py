@@ -7,10 +7,13 @@ commits, so the document, its number and its ledger entry succeed or fail togeth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
@@ -26,10 +29,12 @@ from coopshop.invoicing.inputs import (
     check_refunds,
     checked_rates,
     require_members_of,
+    require_members_of_each,
 )
 from coopshop.invoicing.models import Invoice, InvoiceKind, InvoiceLine
 from coopshop.invoicing.numbering import take_next_number
 from coopshop.invoicing.queries import credited_so_far
+from coopshop.models_base import utcnow
 from coopshop.money import (
     InvalidRefund,
     LineSplit,
@@ -86,6 +91,160 @@ def issue_invoice(
         lines=invoice_lines,
         **_buyer_snapshot(buyer),
     )
+
+
+@dataclass(frozen=True)
+class InvoiceRequest:
+    """One invoice of :func:`draft_invoices`: the seller, the buyer, the lines, the order."""
+
+    cooperative: Cooperative
+    buyer: BuyerDetails
+    lines: Sequence[InvoiceLineInput]
+    order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """An invoice checked and split, not yet numbered or stored (:func:`store_invoices`)."""
+
+    cooperative: Cooperative
+    values: dict[str, Any]  # the invoice's columns, without its number
+    lines: list[dict[str, Any]]  # the lines' columns, without the invoice id
+
+    def postings(self, counter_account: str) -> list[Any]:
+        """The ledger postings this invoice will be booked with (see invoicing.booking)."""
+        from coopshop.invoicing.booking import leg_postings
+
+        legs = [
+            (line["member_id"], line["vat_cents"], line["levy_cents"], line["member_cents"])
+            for line in self.lines
+        ]
+        return leg_postings(self.cooperative.id, self.values["gross_cents"], legs, counter_account)
+
+
+def draft_invoices(
+    requests: Sequence[InvoiceRequest], *, issue_date: date, delivery_date: date
+) -> list[InvoiceDraft]:
+    """Check and split several invoices as :func:`issue_invoice` does, without numbering or
+    storing them yet: what can fail, fails here, before any number is taken.
+
+    One query checks the members of all of them. The cooperatives' levy versions are read
+    from ``Cooperative.levy_rates`` (load them with the cooperatives). Raises what
+    :func:`issue_invoice` raises. Stores nothing.
+    """
+    checked = [(request, checked_rates(request.lines)) for request in requests]
+    require_members_of_each(
+        {request.cooperative: {line.member_id for line in request.lines} for request in requests}
+    )
+    drafts = []
+    for request, rates in checked:
+        cooperative = request.cooperative
+        levy_bp = cooperative.levy_bp_on(issue_date)
+        if levy_bp is None:
+            raise NoLevyRate(f"{cooperative.name} heeft op {issue_date} geen afdracht ingesteld.")
+        inputs = [
+            SplitInput(line.quantity * line.unit_gross_cents, rate)
+            for line, rate in zip(request.lines, rates, strict=True)
+        ]
+        splits = split_invoice(inputs, levy_bp)
+        lines = [
+            _invoice_line_values(position, line, rate, split)
+            for position, (line, rate, split) in enumerate(
+                zip(request.lines, rates, splits, strict=True), 1
+            )
+        ]
+        gross = sum(line["gross_cents"] for line in lines)
+        vat = sum(line["vat_cents"] for line in lines)
+        values = {
+            "cooperative_id": cooperative.id,
+            "kind": InvoiceKind.INVOICE.value,
+            "corrects_invoice_id": None,
+            "credit_reason": "",
+            "order_id": request.order_id,
+            "issue_date": issue_date,
+            "delivery_date": delivery_date,
+            "levy_bp": levy_bp,
+            "gross_cents": gross,
+            "vat_cents": vat,
+            "ex_vat_cents": gross - vat,
+            **_seller_snapshot(cooperative),
+            **_buyer_snapshot(request.buyer),
+        }
+        drafts.append(InvoiceDraft(cooperative, values, lines))
+    return drafts
+
+
+def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
+    """Number and store drafted invoices; return them, in the order given, with their lines.
+
+    Each takes the next number of its cooperative's series: issue them in the order of the
+    cooperatives' ids, so that two transactions never lock two series in opposite orders.
+    All invoices are one INSERT, all their lines another (returning their ids, so nothing is
+    read back). Adds and flushes; the caller commits.
+    """
+    if not drafts:
+        return []
+    created = utcnow()
+    rows = []
+    for draft in drafts:
+        number = take_next_number(draft.cooperative, draft.values["issue_date"].year)
+        rows.append(
+            {
+                **draft.values,
+                "number": number.text,
+                "series_year": number.year,
+                "sequence": number.sequence,
+                "created_at": created,
+            }
+        )
+    # Core INSERTs that return only the new ids, matched back by number and by position
+    # (not by the order of RETURNING, which SQLite keeps only row by row).
+    invoice_table, line_table = Invoice.__table__, InvoiceLine.__table__
+    ids = dict(
+        db.session.execute(
+            insert(invoice_table).returning(invoice_table.c.number, invoice_table.c.id), rows
+        ).all()
+    )
+    line_rows = [
+        {**line, "invoice_id": ids[row["number"]]}
+        for draft, row in zip(drafts, rows, strict=True)
+        for line in draft.lines
+    ]
+    line_ids = {
+        (invoice_id, position): line_id
+        for invoice_id, position, line_id in db.session.execute(
+            insert(line_table).returning(
+                line_table.c.invoice_id, line_table.c.position, line_table.c.id
+            ),
+            line_rows,
+        )
+    }
+    invoices = []
+    for draft, row in zip(drafts, rows, strict=True):
+        invoice = _persistent(Invoice(id=ids[row["number"]], **row))
+        lines = [
+            _persistent(
+                InvoiceLine(
+                    id=line_ids[invoice.id, line["position"]], invoice_id=invoice.id, **line
+                )
+            )
+            for line in draft.lines
+        ]
+        # Known already: no query when they are read.
+        set_committed_value(invoice, "lines", lines)
+        set_committed_value(invoice, "cooperative", draft.cooperative)
+        for line in lines:
+            set_committed_value(line, "invoice", invoice)
+        invoices.append(invoice)
+    return invoices
+
+
+def _persistent(document: Any) -> Any:
+    """An object built from the values just inserted (id included), made part of the session
+    as if it had been loaded: nothing is written or read for it."""
+    make_transient_to_detached(document)
+    db.session.add(document)
+    return document
 
 
 def issue_credit_note(
@@ -167,16 +326,23 @@ def _refund_split(line: InvoiceLine, refund_cents: int) -> RefundSplit:
 def _invoice_line(
     position: int, line: InvoiceLineInput, rate: VatRate, split: LineSplit
 ) -> InvoiceLine:
-    return InvoiceLine(
-        position=position,
-        member_id=line.member_id,
-        provider_name=line.provider_name,
-        description=line.description,
-        quantity=line.quantity,
-        unit_gross_cents=line.unit_gross_cents,
-        vat_rate=rate.value,
+    return InvoiceLine(**_invoice_line_values(position, line, rate, split))
+
+
+def _invoice_line_values(
+    position: int, line: InvoiceLineInput, rate: VatRate, split: LineSplit
+) -> dict[str, Any]:
+    return {
+        "position": position,
+        "member_id": line.member_id,
+        "provider_name": line.provider_name,
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_gross_cents": line.unit_gross_cents,
+        "vat_rate": rate.value,
+        "corrects_line_id": None,
         **_leg_columns(split.gross, split.vat, split.levy, split.member),
-    )
+    }
 
 
 def _credit_line(

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import Conflict, DomainError
 from coopshop.extensions import db
-from coopshop.ledger.accounts import get_accounts, insert_unless_exists
+from coopshop.ledger.accounts import get_account_ids
 from coopshop.ledger.models import EntryKind, JournalEntry, LedgerAccount, Leg, PeriodLock, Posting
+from coopshop.models_base import utcnow
 
 LINK_COLUMNS = ("invoice_id", "order_id", "settlement_id", "payout_id")
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -94,6 +97,29 @@ def _split_period(period: str) -> tuple[int, int]:
     return int(year), int(month)
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """One entry for :func:`post_entries`: the arguments of :func:`post_entry` as a value."""
+
+    kind: str
+    reference: str
+    booking_date: date
+    lines: Sequence[Line | tuple[Any, ...]]
+    cooperative_id: int | None = None
+    description: str = ""
+    reverses_id: int | None = None
+    links: dict[str, int | None] = field(default_factory=dict)
+
+
+@dataclass
+class PreparedBooking:
+    """What :func:`prepare_booking` checked ahead of :func:`post_entries`: account ids by code,
+    and the (cooperative, period) pairs found open, with the cooperatives key-share locked."""
+
+    account_ids: dict[str, int] = field(default_factory=dict)
+    open_periods: set[tuple[int, str]] = field(default_factory=set)
+
+
 def post_entry(
     *,
     kind: str,
@@ -113,25 +139,99 @@ def post_entry(
     when kind, date, cooperative, reversed entry and postings are the same (so retries are
     harmless), and raises ReferenceConflict otherwise. Adds and flushes; the caller commits.
     """
-    rows = _posting_rows(_checked_lines(reference, lines))
-    if set(links) - set(LINK_COLUMNS):
-        raise TypeError(f"post_entry() got unknown links {sorted(set(links) - set(LINK_COLUMNS))}")
-    header = {
-        "kind": kind,
-        "booking_date": booking_date,
-        "cooperative_id": cooperative_id,
-        "reverses_id": reverses_id,
+    entry = NewEntry(
+        kind, reference, booking_date, lines, cooperative_id, description, reverses_id, links
+    )
+    [entry_id] = post_entries([entry])
+    # The postings load when first read: an offset entry has one per member.
+    return db.session.get_one(JournalEntry, entry_id, options=[lazyload(JournalEntry.postings)])
+
+
+def prepare_booking(
+    account_codes: Iterable[str], cooperative_periods: Iterable[tuple[int, str]]
+) -> PreparedBooking:
+    """Load the accounts (creating missing ones) and check the periods of entries that are
+    about to be posted, before the caller takes a lock it wants to hold briefly (an invoice
+    number). Locks the cooperatives as posting does; a closed period is not open in the result
+    (:func:`post_entries` then raises PeriodClosed for it). Adds and flushes only."""
+    return PreparedBooking(get_account_ids(account_codes), _open_periods(set(cooperative_periods)))
+
+
+def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None = None) -> list[int]:
+    """Book several balanced entries at once and return their ids, in the order given.
+
+    Each entry behaves exactly as :func:`post_entry` (same checks, errors and idempotence),
+    but all of them take one query for their accounts, one for the cooperatives' locks and
+    periods, one INSERT for the entries and one for all postings; with ``prepared`` (from
+    :func:`prepare_booking`) the accounts and periods it covers are not read again. Nothing
+    is read back. Adds and flushes; the caller commits.
+    """
+    checked = [_checked_entry(entry) for entry in entries]
+    prepared = prepared or PreparedBooking()
+    codes = {leg.account for _, legs in checked for leg in legs if isinstance(leg.account, str)}
+    account_ids = prepared.account_ids
+    if not codes <= account_ids.keys():
+        account_ids = {**account_ids, **get_account_ids(codes - account_ids.keys())}
+    rows = [_posting_rows(legs, account_ids) for _, legs in checked]
+    wanted = {
+        (entry.cooperative_id, period_of(entry.booking_date))
+        for entry in entries
+        if entry.cooperative_id is not None
     }
-    existing = _entry_with_reference(reference)
-    if existing is None:
-        _refuse_closed_period(cooperative_id, period_of(booking_date))
-        values = {**header, **links, "reference": reference, "description": description}
-        entry = _insert_entry(values, rows)
-        if entry is not None:
-            return entry
-        # A concurrent transaction booked the same reference just now.
-        existing = db.session.scalars(select(JournalEntry).filter_by(reference=reference)).one()
-    return _same_or_conflict(existing, header, rows)
+    open_periods = prepared.open_periods
+    if not wanted <= open_periods:
+        open_periods = open_periods | _open_periods(wanted - open_periods)
+    ids: dict[int, int] = {}
+    new: list[int] = []
+    for index, entry in enumerate(entries):
+        period = period_of(entry.booking_date)
+        if entry.cooperative_id is None or (entry.cooperative_id, period) in open_periods:
+            new.append(index)
+            continue
+        # A closed period: only a repeat of an entry booked before is still fine.
+        existing = _entry_with_reference(entry.reference)
+        if existing is None:
+            raise PeriodClosed(f"De periode {period} is afgesloten. Boek in een open periode.")
+        ids[index] = _same_or_conflict(existing, _header(entry), rows[index]).id
+    inserted = _insert_entries([entries[index] for index in new])
+    postings = []
+    for index in new:
+        entry = entries[index]
+        entry_id = inserted.get(entry.reference)
+        if entry_id is None:
+            # Booked before (a retry), or by a concurrent transaction just now.
+            existing = _entry_with_reference(entry.reference)
+            assert existing is not None
+            ids[index] = _same_or_conflict(existing, _header(entry), rows[index]).id
+            continue
+        ids[index] = entry_id
+        postings += [
+            dict(zip(POSTING_COLUMNS, (entry_id, *row), strict=True)) for row in rows[index]
+        ]
+    if postings:
+        # One executemany without RETURNING, every row with every column (also a NULL
+        # member), so that it stays one statement.
+        db.session.execute(insert(Posting.__table__), postings)
+    return [ids[index] for index in range(len(entries))]
+
+
+POSTING_COLUMNS = ("entry_id", "account_id", "amount_cents", "member_id", "leg")
+
+
+def _header(entry: NewEntry) -> dict[str, Any]:
+    return {
+        "kind": entry.kind,
+        "booking_date": entry.booking_date,
+        "cooperative_id": entry.cooperative_id,
+        "reverses_id": entry.reverses_id,
+    }
+
+
+def _checked_entry(entry: NewEntry) -> tuple[NewEntry, list[Line]]:
+    if set(entry.links) - set(LINK_COLUMNS):
+        unknown = sorted(set(entry.links) - set(LINK_COLUMNS))
+        raise TypeError(f"post_entry() got unknown links {unknown}")
+    return entry, _checked_lines(entry.reference, entry.lines)
 
 
 def _checked_lines(reference: str, lines: Sequence[Line | tuple[Any, ...]]) -> list[Line]:
@@ -151,12 +251,11 @@ def _checked_lines(reference: str, lines: Sequence[Line | tuple[Any, ...]]) -> l
     return [leg._replace(leg=Leg(leg.leg).value) if leg.leg else leg for leg in legs]
 
 
-def _posting_rows(legs: list[Line]) -> list[PostingRow]:
-    """The posting of each line as a row, creating the accounts that do not exist yet."""
-    accounts = get_accounts(leg.account for leg in legs if isinstance(leg.account, str))
+def _posting_rows(legs: list[Line], account_ids: dict[str, int]) -> list[PostingRow]:
+    """The posting of each line as a row (account id, cents, member, leg)."""
     return [
         (
-            leg.account.id if isinstance(leg.account, LedgerAccount) else accounts[leg.account].id,
+            leg.account.id if isinstance(leg.account, LedgerAccount) else account_ids[leg.account],
             leg.amount_cents,
             leg.member_id,
             leg.leg,
@@ -165,25 +264,42 @@ def _posting_rows(legs: list[Line]) -> list[PostingRow]:
     ]
 
 
-def _insert_entry(values: dict[str, Any], rows: list[PostingRow]) -> JournalEntry | None:
-    """Insert the entry and its postings; None if the reference exists after all.
+def _insert_entries(entries: Sequence[NewEntry]) -> dict[str, int]:
+    """Insert the entries; return the new ids by reference (a reference that exists already is
+    left out).
 
-    INSERT ... ON CONFLICT DO NOTHING rather than the ORM: a concurrent booking of the same
+    One INSERT ... ON CONFLICT DO NOTHING rather than the ORM: a concurrent booking of the same
     reference then makes this wait and find the row, instead of failing the whole transaction.
     """
-    values = {**values, "period": period_of(values["booking_date"])}
-    entry_id = insert_unless_exists(JournalEntry.__table__, values, "reference")
-    if entry_id is None:
-        return None
-    columns = ("account_id", "amount_cents", "member_id", "leg")
-    # One executemany without RETURNING: the ORM would insert row by row on SQLite (it cannot
-    # rely on the order of RETURNING there), and an entry can have a posting per member.
-    db.session.execute(
-        insert(Posting),
-        [{"entry_id": entry_id, **dict(zip(columns, row, strict=True))} for row in rows],
+    if not entries:
+        return {}
+    table = JournalEntry.__table__
+    created = utcnow()
+    values = [
+        {column: None for column in LINK_COLUMNS}
+        | dict(entry.links)
+        | _header(entry)
+        | {
+            "reference": entry.reference,
+            "description": entry.description,
+            "period": period_of(entry.booking_date),
+            "created_at": created,
+        }
+        for entry in entries
+    ]
+    statement = (
+        _dialect_insert()(table)
+        .on_conflict_do_nothing(index_elements=["reference"])
+        .returning(table.c.reference, table.c.id)
     )
-    # The postings load when first read: an offset entry has one per member.
-    return db.session.get_one(JournalEntry, entry_id, options=[lazyload(JournalEntry.postings)])
+    # An executemany (batched into one INSERT by SQLAlchemy's insertmanyvalues), not a
+    # multi-row VALUES, whose SQL would be compiled anew for every call.
+    return dict(db.session.execute(statement, values).all())
+
+
+def _dialect_insert() -> Any:
+    dialect = db.session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _entry_with_reference(reference: str) -> JournalEntry | None:
@@ -201,15 +317,33 @@ def _same_or_conflict(
     return entry
 
 
-def _refuse_closed_period(cooperative_id: int | None, period: str) -> None:
-    """Raise PeriodClosed if the cooperative closed ``period``; platform entries have no lock."""
-    if cooperative_id is None:
-        return
-    # Shared with other postings, exclusive against lock_period: the period cannot close
-    # between this check and the insert (PostgreSQL; SQLite has a single writer anyway).
-    _lock_cooperative(cooperative_id, exclusive=False)
-    if is_period_locked(cooperative_id, period):
-        raise PeriodClosed(f"De periode {period} is afgesloten. Boek in een open periode.")
+def _open_periods(wanted: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of the (cooperative, period) pairs are open; locks those cooperatives in one query.
+
+    The lock is shared with other postings and exclusive against lock_period, so a period
+    cannot close between this check and the insert (PostgreSQL; SQLite has a single writer).
+    The cooperatives are locked in the order of their ids, as everywhere.
+    """
+    if not wanted:
+        return set()
+    cooperative = Cooperative.__table__
+    locks = PeriodLock.__table__
+    cooperative_ids = sorted({cooperative_id for cooperative_id, _ in wanted})
+    periods = sorted({period for _, period in wanted})
+    query = (
+        select(cooperative.c.id, locks.c.period)
+        .outerjoin(
+            locks,
+            (locks.c.cooperative_id == cooperative.c.id)
+            & locks.c.period.in_(bindparam("periods", expanding=True)),
+        )
+        .where(cooperative.c.id.in_(bindparam("cooperatives", expanding=True)))
+        .order_by(cooperative.c.id)
+        .with_for_update(read=True, key_share=True, of=cooperative)
+    )
+    found = db.session.execute(query, {"periods": periods, "cooperatives": cooperative_ids})
+    closed = {(cooperative_id, period) for cooperative_id, period in found if period is not None}
+    return wanted - closed
 
 
 def _lock_cooperative(cooperative_id: int, *, exclusive: bool) -> None:

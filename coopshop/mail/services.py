@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
 from coopshop.extensions import db
@@ -75,6 +75,75 @@ def queue_email(
         )
     db.session.add(message)
     return message
+
+
+@dataclass(frozen=True)
+class Email:
+    """A rendered e-mail, ready for :func:`queue_emails`."""
+
+    recipient: str
+    subject: str
+    body_text: str
+    attachments: Sequence[Attachment] = ()
+
+
+def render_email(
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    attachments: Sequence[Attachment] = (),
+    **context: object,
+) -> Email:
+    """Render the template as :func:`queue_email` does, without queueing it yet."""
+    body = render_template(template_path(template), **context)
+    return Email(recipient, subject, body, tuple(attachments))
+
+
+def queue_emails(emails: Sequence[Email]) -> None:
+    """Add rendered e-mails to the outbox (caller commits).
+
+    Core INSERTs, no objects: the messages without attachments in one statement, each
+    message with attachments in one returning its id, and all attachments in one more.
+    """
+    messages, attachments = OutboxMessage.__table__, OutboxAttachment.__table__
+    created = utcnow()
+
+    def row(email: Email) -> dict[str, object]:
+        return {
+            "recipient": email.recipient,
+            "subject": email.subject,
+            "body_text": email.body_text,
+            "created_at": created,
+            "sent_at": None,
+            "attempts": 0,
+            "last_error": None,
+        }
+
+    plain = [row(email) for email in emails if not email.attachments]
+    if plain:
+        db.session.execute(insert(messages), plain)
+    attachment_rows = []
+    for email in emails:
+        if not email.attachments:
+            continue
+        message_id = db.session.execute(
+            insert(messages).returning(messages.c.id), row(email)
+        ).scalar_one()
+        for filename, mimetype, content in email.attachments:
+            later = content if isinstance(content, RenderLater) else None
+            attachment_rows.append(
+                {
+                    "message_id": message_id,
+                    "filename": filename,
+                    "mimetype": mimetype,
+                    "content": None if later else content,
+                    "render_kind": later.kind if later else None,
+                    "render_key": later.key if later else None,
+                }
+            )
+    if attachment_rows:
+        db.session.execute(insert(attachments), attachment_rows)
 
 
 def attachment_content(attachment: OutboxAttachment) -> bytes:

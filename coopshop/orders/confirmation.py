@@ -11,22 +11,23 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
-from coopshop.invoicing.booking import book_invoice
+from coopshop.invoicing.booking import book_invoices, prepare_invoice_booking
 from coopshop.invoicing.inputs import BuyerDetails, InvoiceLineInput
 from coopshop.invoicing.models import Invoice
-from coopshop.invoicing.services import issue_invoice
+from coopshop.invoicing.services import InvoiceRequest, draft_invoices, store_invoices
 from coopshop.models_base import utcnow
 from coopshop.money import from_stripe_amount
 from coopshop.orders import notifications, stock
 from coopshop.orders.calendar import today
 from coopshop.orders.checkout import SHIPPING_LABEL
 from coopshop.orders.errors import OutOfStock
-from coopshop.orders.history import PAYMENT_PROVIDER, change_line, change_order, record
+from coopshop.orders.history import PAYMENT_PROVIDER, change_order_and_lines, record
 from coopshop.orders.models import Order, OrderLine, OrderState
 from coopshop.orders.refunds import refund_late_payment
 from coopshop.payments.gateway import CURRENCY
@@ -83,15 +84,16 @@ def _mark_paid(order: Order, session: dict[str, Any]) -> list[Invoice]:
     order.checkout_session_id = session.get("id") or order.checkout_session_id
     order.payment_intent_id = session.get("payment_intent")
     order.paid_cents, order.paid_at = order.total_cents, utcnow()
-    change_order(order, "pay", PAYMENT_PROVIDER)
-    for line in order.lines:
-        stock.sell(line)
-        change_line(line, "pay", PAYMENT_PROVIDER)
+    # The lines' new states are set with their invoice links below: one UPDATE per line.
+    line_states = change_order_and_lines(
+        order, "pay", order.lines, "pay", PAYMENT_PROVIDER, set_line_states=False
+    )
     # Everything that needs no invoice number comes first: taking a number locks the
     # cooperative's series until the commit, and every other payment to that cooperative
     # waits for it.
     notifications.members_notified(order)
-    invoices = issue_invoices(order)
+    states = {line.id: state for line, state in zip(order.lines, line_states, strict=True)}
+    invoices = issue_invoices(order, states)
     notifications.order_confirmed(order, invoices)
     return invoices
 
@@ -111,28 +113,38 @@ def buyer_details(order: Order) -> BuyerDetails:
     )
 
 
-def issue_invoices(order: Order) -> list[Invoice]:
+def issue_invoices(order: Order, line_states: dict[int, str] | None = None) -> list[Invoice]:
     """One invoice per cooperative in the order, each booked in the ledger; every order line
-    is linked to its invoice line (and to its shipping line). Adds and flushes."""
+    is linked to its invoice line (and to its shipping line), its reservation becomes a sale
+    and (with ``line_states``, by line id) it takes its new state, in one UPDATE of the lines.
+    Adds and flushes.
+
+    Everything that can be read or checked before the numbers are taken is done first (the
+    members, the levies, the ledger accounts and periods): a number locks its cooperative's
+    series until the commit, so the part after it is kept to the inserts.
+    """
     issue_date = today()
     buyer = buyer_details(order)
     cooperatives = _cooperatives(order)
-    issued = []
-    for cooperative_id, lines in _by_cooperative(order.lines):
-        invoice = issue_invoice(
+    groups = list(_by_cooperative(order.lines))
+    requests = [
+        InvoiceRequest(
             cooperative=cooperatives[cooperative_id],
             buyer=buyer,
             lines=[item for line in lines for item in invoice_inputs(line)],
-            issue_date=issue_date,
-            delivery_date=issue_date,
             order_id=order.id,
         )
-        book_invoice(invoice)
-        issued.append((lines, invoice))
-    # Linked afterwards, so the order lines are updated in one statement.
-    for lines, invoice in issued:
-        _link_lines(lines, invoice)
-    return [invoice for _, invoice in issued]
+        for cooperative_id, lines in groups
+    ]
+    drafts = draft_invoices(requests, issue_date=issue_date, delivery_date=issue_date)
+    prepared = prepare_invoice_booking(drafts)
+    invoices = store_invoices(drafts)
+    book_invoices(invoices, prepared=prepared)
+    _link_lines(
+        [(lines, invoice) for (_, lines), invoice in zip(groups, invoices, strict=True)],
+        line_states or {},
+    )
+    return invoices
 
 
 def invoice_inputs(line: OrderLine) -> list[InvoiceLineInput]:
@@ -175,16 +187,48 @@ def _cooperatives(order: Order) -> dict[int, Cooperative]:
     query = (
         select(Cooperative)
         .where(Cooperative.id.in_(ids))
-        .options(selectinload(Cooperative.levy_rates))
+        .options(joinedload(Cooperative.levy_rates))
     )
-    found = db.session.scalars(query)
+    found = db.session.scalars(query).unique()
     return {cooperative.id: cooperative for cooperative in found}
 
 
-def _link_lines(lines: list[OrderLine], invoice: Invoice) -> None:
-    invoice_lines = iter(invoice.lines)
-    for line in lines:
-        line.invoice_id = invoice.id
-        line.invoice_line_id = next(invoice_lines).id
-        if line.shipping_cents:
-            line.shipping_invoice_line_id = next(invoice_lines).id
+LINKED_COLUMNS = (
+    "state",
+    "stock_state",
+    "invoice_id",
+    "invoice_line_id",
+    "shipping_invoice_line_id",
+)
+
+
+def _link_lines(issued: list[tuple[list[OrderLine], Invoice]], states: dict[int, str]) -> None:
+    """Each line's new state, its sale and its invoice lines, written with one executemany
+    (every row with every column, so it stays one statement) and set on the objects as
+    written."""
+    rows = []
+    for lines, invoice in issued:
+        invoice_lines = iter(invoice.lines)
+        for line in lines:
+            stock.sell(line)
+            values = {
+                "state": states.get(line.id, line.state),
+                "stock_state": line.stock_state,
+                "invoice_id": invoice.id,
+                "invoice_line_id": next(invoice_lines).id,
+                "shipping_invoice_line_id": (
+                    next(invoice_lines).id if line.shipping_cents else line.shipping_invoice_line_id
+                ),
+            }
+            rows.append(
+                {"line_id": line.id, **{f"new_{key}": value for key, value in values.items()}}
+            )
+            for key, value in values.items():
+                set_committed_value(line, key, value)
+    table = OrderLine.__table__
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("line_id"))
+        .values({column: bindparam(f"new_{column}") for column in LINKED_COLUMNS})
+    )
+    db.session.execute(statement, rows)

@@ -71,7 +71,8 @@ def handle_line(
 ) -> OrderLine:
     """The member's ``accept``, ``deliver`` or ``decline`` on one of their lines.
 
-    Declining needs a reason and refunds what is left of the line (with a credit note).
+    Declining needs a reason, refunds what is left of the line (with a credit note) and puts
+    the line's quantity back in stock.
     Raises OrderNotFound, ReasonRequired, TransitionNotAllowed and what refunding raises
     (PaymentProviderError); then nothing changes. Commits once.
     """
@@ -89,6 +90,8 @@ def handle_line(
         )
         if action == "decline":
             line.decline_reason = reason.strip()
+            # Never delivered: the reserved item goes back on the shelf, as on a cancellation.
+            stock.return_to_stock(line)
         change_line(line, action, actor, reason.strip())
         settle(order, actor)
         notifications.line_changed(line, credit_notes)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
 from coopshop.extensions import db
+from coopshop.models_base import utcnow
 from coopshop.orders.models import Order, OrderEvent, OrderLine
 from coopshop.orders.states import LINE_TRANSITIONS, ORDER_TRANSITIONS, target
 
@@ -47,6 +50,60 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def change_order_and_lines(
+    order: Order,
+    action: str,
+    lines: list[OrderLine],
+    line_action: str,
+    actor: Actor,
+    *,
+    set_line_states: bool = True,
+) -> list[str]:
+    """:func:`change_order` by ``action`` and :func:`change_line` by ``line_action`` for each
+    of ``lines``, with every status event written by one INSERT (nothing to read back).
+
+    Returns the lines' new states. With ``set_line_states=False`` the caller sets them itself
+    before the transaction ends (together with other changes of the lines, so each line is
+    written once). Raises TransitionNotAllowed before anything changes. Does not commit.
+    """
+    new_state = target(ORDER_TRANSITIONS, action, order.state)
+    line_states = [target(LINE_TRANSITIONS, line_action, line.state) for line in lines]
+    rows = [_event_values(order, action, actor, None, order.state, new_state)]
+    rows += [
+        _event_values(order, line_action, actor, line, line.state, line_state)
+        for line, line_state in zip(lines, line_states, strict=True)
+    ]
+    # The new states first: the flush before the INSERT then writes each row once.
+    order.state = new_state
+    if set_line_states:
+        for line, line_state in zip(lines, line_states, strict=True):
+            line.state = line_state
+    db.session.execute(insert(OrderEvent.__table__), rows)
+    return line_states
+
+
+def _event_values(
+    order: Order,
+    action: str,
+    actor: Actor,
+    line: OrderLine | None,
+    from_state: str | None,
+    to_state: str | None,
+) -> dict[str, object]:
+    return {
+        "order_id": order.id,
+        "order_line_id": line.id if line is not None else None,
+        "at": utcnow(),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": "",
+        "amount_cents": None,
+    }
 
 
 def change_order(order: Order, action: str, actor: Actor, reason: str = "") -> None:

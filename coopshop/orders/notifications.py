@@ -18,7 +18,13 @@ from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice
 from coopshop.invoicing.pdf import render_invoice_pdf
 from coopshop.invoicing.queries import invoice_by_number
-from coopshop.mail.services import Attachment, RenderLater, queue_email
+from coopshop.mail.services import (
+    Attachment,
+    RenderLater,
+    queue_email,
+    queue_emails,
+    render_email,
+)
 from coopshop.orders.links import external_url, order_link
 from coopshop.orders.models import Order, OrderLine
 
@@ -48,21 +54,27 @@ def members_of(lines: Iterable[OrderLine]) -> dict[int, Member]:
 
 def members_notified(order: Order) -> None:
     """Each member's notice of the lines they have to handle (no invoice details in it)."""
-    for member in members_of(order.lines).values():
-        queue_email(
-            member.user.email,
-            _("Nieuwe bestelling %(reference)s", reference=order.reference),
-            "orders/mail/member_new_order.txt",
-            order=order,
-            member=member,
-            lines=[line for line in order.lines if line.member_id == member.id],
-            link=external_url("member_orders.order", reference=order.reference),
-        )
+    subject = _("Nieuwe bestelling %(reference)s", reference=order.reference)
+    link = external_url("member_orders.order", reference=order.reference)
+    queue_emails(
+        [
+            render_email(
+                member.user.email,
+                subject,
+                "orders/mail/member_new_order.txt",
+                order=order,
+                member=member,
+                lines=[line for line in order.lines if line.member_id == member.id],
+                link=link,
+            )
+            for member in members_of(order.lines).values()
+        ]
+    )
 
 
 def order_confirmed(order: Order, invoices: list[Invoice]) -> None:
     """The buyer's confirmation, with the invoices attached."""
-    queue_email(
+    email = render_email(
         order.email,
         _("Bedankt voor uw bestelling %(reference)s", reference=order.reference),
         "orders/mail/confirmation.txt",
@@ -71,6 +83,7 @@ def order_confirmed(order: Order, invoices: list[Invoice]) -> None:
         invoices=invoices,
         link=order_link(order),
     )
+    queue_emails([email])
 
 
 def line_changed(line: OrderLine, credit_notes: list[Invoice] | None = None) -> None:

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from coopshop.extensions import db
 from coopshop.orders import stock
@@ -66,12 +67,18 @@ def order_of_session(session: dict[str, Any]) -> Order | None:
     if not (isinstance(order_id, str) and order_id.isdigit() and reference):
         log.info("Payment event for session %s without an order", session.get("id"))
         return None
-    order = db.session.scalars(
-        select(Order)
-        .where(Order.id == int(order_id), Order.reference == reference)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    # The lines come in the same query (only the order's row is locked: FOR UPDATE OF).
+    order = (
+        db.session.scalars(
+            select(Order)
+            .where(Order.id == int(order_id), Order.reference == reference)
+            .options(joinedload(Order.lines))
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
     if order is None:
         log.warning("Payment event for unknown order %s (%s)", order_id, reference)
     return order

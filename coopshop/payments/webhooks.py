@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, current_app
+from sqlalchemy import update
 
 from coopshop.extensions import db
 from coopshop.models_base import utcnow
@@ -87,7 +88,11 @@ def remember_event(event: VerifiedEvent) -> bool:
 
 
 def mark_event_processed(event: VerifiedEvent) -> None:
-    """Note that the handler finished with the event (stored by ``remember_event``). Flushes."""
-    stored = db.session.scalars(db.select(StoredEvent).filter_by(event_id=event.id)).one()
-    stored.processed_at = utcnow()
-    db.session.flush()
+    """Note that the handler finished with the event (stored by ``remember_event``): one
+    UPDATE, nothing read. Raises LookupError if the event was never stored."""
+    table = StoredEvent.__table__
+    result = db.session.execute(
+        update(table).where(table.c.event_id == event.id).values(processed_at=utcnow())
+    )
+    if result.rowcount != 1:
+        raise LookupError(f"payment event {event.id} was not stored")

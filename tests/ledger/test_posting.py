@@ -294,3 +294,63 @@ def test_unknown_account_codes_and_missing_owners_are_refused(app, code):
         with pytest.raises(UnknownAccount):
             get_account(code)
         assert count(LedgerAccount) == 0
+
+
+def test_post_entries_books_several_entries_at_once_and_repeats_harmlessly(app):
+    from coopshop.ledger.services import NewEntry, post_entries, prepare_booking
+
+    with app.app_context():
+        first, second = gen_cooperative(), gen_cooperative()
+        lines = [(accounts.BANK, 700), (accounts.PSP_CLEARING, -700)]
+        entries = [
+            NewEntry("adjustment", "B-1", JAN, lines, first.id, links={"invoice_id": 3}),
+            NewEntry("adjustment", "B-2", JAN, [(accounts.BANK, -250), (accounts.PSP_FEES, 250)]),
+            NewEntry("adjustment", "B-3", JAN, lines, second.id),
+        ]
+        prepared = prepare_booking([accounts.BANK], [(first.id, "2026-01")])
+        ids = post_entries(entries, prepared)
+        db.session.commit()
+
+        booked = [db.session.get(JournalEntry, entry_id) for entry_id in ids]
+        assert [(e.reference, e.cooperative_id, e.period) for e in booked] == [
+            ("B-1", first.id, "2026-01"),
+            ("B-2", None, "2026-01"),
+            ("B-3", second.id, "2026-01"),
+        ]
+        assert booked[0].invoice_id == 3
+        assert [(p.account.code, p.amount_cents) for p in booked[1].postings] == [
+            ("platform:bank", -250),
+            ("platform:psp_fees", 250),
+        ]
+        assert account_balance(accounts.BANK) == 700 + 700 - 250
+
+        # The same entries again: the same ids, nothing new.
+        assert post_entries(entries) == ids
+        db.session.commit()
+        assert (count(JournalEntry), count(Posting)) == (3, 6)
+        # The same reference with other postings is a conflict, and nothing of the call stays.
+        changed = [entries[0], NewEntry("adjustment", "B-2", JAN, lines)]
+        with pytest.raises(ReferenceConflict):
+            post_entries(changed)
+        db.session.rollback()
+        assert (count(JournalEntry), count(Posting)) == (3, 6)
+
+
+def test_post_entries_refuses_a_closed_period_but_still_recognises_a_repeat(app):
+    from coopshop.ledger.services import NewEntry, post_entries, prepare_booking
+
+    with app.app_context():
+        cooperative = gen_cooperative()
+        lines = [(accounts.BANK, 500), (accounts.PSP_CLEARING, -500)]
+        booked = NewEntry("adjustment", "C-1", JAN, lines, cooperative.id)
+        [entry_id] = post_entries([booked])
+        lock_period(cooperative.id, "2026-01", None)
+        db.session.commit()
+
+        prepared = prepare_booking([accounts.BANK], [(cooperative.id, "2026-01")])
+        assert prepared.open_periods == set()
+        assert post_entries([booked], prepared) == [entry_id]
+        with pytest.raises(PeriodClosed):
+            post_entries([NewEntry("adjustment", "C-2", JAN, lines, cooperative.id)], prepared)
+        db.session.rollback()
+        assert count(JournalEntry) == 1

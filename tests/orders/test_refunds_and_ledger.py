@@ -146,6 +146,28 @@ def test_a_declined_line_is_refunded_with_its_shipping_on_one_credit_note(app, c
     check_ledger(app)
 
 
+def test_a_declined_line_goes_back_in_stock_and_the_other_line_stays_sold(app, client, shop):
+    reference = order_of(
+        app, CartEntry(shop.bag, 2, "shipping"), CartEntry(shop.mirror, 1, "pickup")
+    )
+    pay(client, app, reference)
+    assert (stock_of(app, shop.bag), stock_of(app, shop.mirror)) == (1, 0)
+
+    with app.test_request_context():
+        order = load_order(reference)
+        fatima = db.session.get(Member, shop.member_a)
+        actor = Actor(fatima.user_id, "member")
+        handle_line(fatima, order.lines[0].id, "decline", actor, "Stof is op")
+        order = load_order(reference)
+        assert [line.stock_state for line in order.lines] == ["released", "sold"]
+        # Declining again is refused and gives nothing back a second time.
+        with pytest.raises(TransitionNotAllowed):
+            handle_line(fatima, order.lines[0].id, "decline", actor, "Nog eens")
+    # Both bags are back; the mirror, still to be delivered, stays sold.
+    assert (stock_of(app, shop.bag), stock_of(app, shop.mirror)) == (3, 0)
+    check_ledger(app)
+
+
 def test_declining_needs_a_reason_and_a_state_that_allows_it(app, client, shop):
     reference, line_id = paid_bag(app, client, shop)
     with app.test_request_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from coopshop.catalogue.models import Listing
 from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice
 from coopshop.orders.cart import CartEntry
@@ -266,3 +267,44 @@ def test_paying_through_the_simulator_page_confirms_in_the_same_request(app, cli
 
     assert f"/bestelling/{reference}/" in response.headers["Location"]
     assert order_state(app, reference) == (OrderState.PAID, [LineState.OPEN], [StockState.NONE])
+
+
+def test_a_two_cooperative_confirmation_stays_within_its_statement_budget(app, client, shop):
+    """The whole confirmation (event stored, order paid, two invoices numbered, stored and
+    booked, three e-mails queued, event marked) in at most 20 SQL statements, all of them
+    counted at the cursor, once the ledger accounts exist (the first sale creates them); the
+    same event again only finds that it was stored before."""
+    from sqlalchemy import event
+
+    earlier = order_of(app, CartEntry(shop.bag, 1, "shipping"), CartEntry(shop.mirror, 1, "pickup"))
+    assert pay(client, app, earlier, "evt_earlier").status_code == 200
+    with app.app_context():
+        # The mirror (one in stock) is sold: put one back, so the order has two cooperatives.
+        db.session.get(Listing, shop.mirror).stock = 1
+        db.session.commit()
+    reference = order_of(
+        app, CartEntry(shop.bag, 1, "shipping"), CartEntry(shop.mirror, 1, "pickup")
+    )
+    session = session_object(app, reference)
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = post_event(client, app, "checkout.session.completed", session, "evt_budget")
+        in_first = [s for s in statements if not s.lstrip().upper().startswith("SELECT 1")]
+        statements.clear()
+        again = post_event(client, app, "checkout.session.completed", session, "evt_budget")
+        in_repeat = [s for s in statements if not s.lstrip().upper().startswith("SELECT 1")]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert len(in_first) <= 20, "\n".join(in_first)
+    assert len(in_repeat) == 1 and in_repeat[0].lstrip().startswith("INSERT INTO payment_event")
+    assert order_state(app, reference) == ("paid", ["open", "open"], ["sold", "sold"])
+    assert counts(app) == {"invoices": 4, "entries": 4}
