@@ -103,9 +103,10 @@ def _visitor_is_anonymous_and_impersonal() -> bool:
 
 
 def _page_key() -> str:
-    from coopshop.web import select_locale
-
-    return f"page:{current_generation()}:{select_locale()}:{request.full_path}"
+    # The visitor is anonymous here, so the language is the session's choice or Dutch (what
+    # web.select_locale decides, without loading the user).
+    locale = session.get("locale") if session.get("locale") in ("nl", "en") else "nl"
+    return f"page:{current_generation()}:{locale}:{request.full_path}"
 
 
 def shared_page(view: F) -> F:
