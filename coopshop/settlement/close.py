@@ -19,7 +19,12 @@ from coopshop.errors import NotFound
 from coopshop.extensions import db
 from coopshop.ledger.services import lock_period
 from coopshop.models_base import utcnow
-from coopshop.settlement.issuing import post_offsets, settlement_document, store_report
+from coopshop.settlement.issuing import (
+    post_offsets,
+    rendered_report,
+    settlement_document,
+    store_reports,
+)
 from coopshop.settlement.models import SettlementReport
 from coopshop.settlement.periods import is_period
 from coopshop.settlement.plan import ClosePlan, plan_close
@@ -84,17 +89,18 @@ def _lock_books(cooperative_id: int) -> Cooperative:
 def _issue_reports(plan: ClosePlan, actor: User | None) -> list[SettlementReport]:
     issued_at = utcnow()
     issued_by = actor.name if actor else COMMAND_LINE
-    reports = []
+    issued = []
     for settlement in plan.settlements:
         document = settlement_document(plan.cooperative, settlement, issued_at, issued_by)
-        report = store_report(
+        report = rendered_report(
             document,
             municipality_id=settlement.municipality.id,
             issued_by_id=actor.id if actor else None,
         )
-        post_offsets(report, document)
-        reports.append(report)
-    return reports
+        issued.append((report, document))
+    store_reports(issued)
+    post_offsets(issued)
+    return [report for report, _ in issued]
 
 
 def _withheld(reports: list[SettlementReport]) -> int:

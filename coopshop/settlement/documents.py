@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
+from typing import NamedTuple
 
 from coopshop.cooperatives.models import Cooperative, SettlementRuleVersion
 from coopshop.settlement import pdf
@@ -18,9 +20,12 @@ from coopshop.settlement.periods import month_name, settled_period_name
 from coopshop.statements.exports import Cell, Money, Table, to_csv, to_xlsx
 
 
-@dataclass(frozen=True)
-class ReportLine:
-    """One member on the report. Amounts in cents; months count exemption months."""
+class ReportLine(NamedTuple):
+    """One member on the report. Amounts in cents; months count exemption months.
+
+    A named tuple: a close makes one per member, and it is built several times faster than
+    a frozen dataclass.
+    """
 
     member_id: int
     client_number: str
@@ -80,7 +85,7 @@ class ReportDocument:
 
     def total(self, figure: str) -> int:
         """The sum of one figure over the lines."""
-        return sum(getattr(line, figure) for line in self.lines)
+        return sum(map(attrgetter(figure), self.lines))
 
     @property
     def corrections_total(self) -> int:
@@ -143,7 +148,12 @@ def _member_row(line: ReportLine) -> list[Cell]:
         line.client_number,
         line.name,
         "ja" if line.eligible else "nee",
-        *(Money(getattr(line, figure)) for figure in FIGURES),
+        Money(line.member_income),
+        Money(line.basis_income),
+        Money(line.exemption),
+        Money(line.countable),
+        Money(line.offset),
+        Money(line.withheld),
         Money(line.corrections),
         line.applicable_months,
         line.months_used_before,

@@ -1,13 +1,13 @@
 """Issuing a report: its document, its stored files and lines, and the offsets it posts.
 
-Adds and flushes only; the close (or the correction) that calls these commits once. Lines are
-inserted with one multi-row INSERT and the offsets of a whole municipality are one journal
-entry, so issuing costs the same number of queries for three members as for a thousand.
+Adds and flushes only; the close (or the correction) that calls these commits once. A report's
+lines are inserted with one statement, and the offsets of every municipality settled at a close
+are one journal entry each, inserted together with all their postings in two statements, so
+issuing costs the same number of queries for three members as for a thousand.
 """
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +15,10 @@ from sqlalchemy import insert
 
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
-from coopshop.ledger.accounts import member_payable, municipality_payable
-from coopshop.ledger.models import EntryKind, JournalEntry, Leg
-from coopshop.ledger.services import Line, post_entry
+from coopshop.ledger.accounts import get_account_ids, member_payable, municipality_payable
+from coopshop.ledger.models import EntryKind, JournalEntry, Leg, Posting
+from coopshop.models_base import utcnow
+from coopshop.settlement.bulk import insert_rows
 from coopshop.settlement.documents import (
     ReportCorrection,
     ReportDocument,
@@ -28,8 +29,9 @@ from coopshop.settlement.models import FIGURES, SettlementLine, SettlementReport
 from coopshop.settlement.periods import last_day_of
 from coopshop.settlement.plan import MemberSettlement, MunicipalitySettlement
 
-# Columns a ReportLine maps to: the figures get a ``_cents`` suffix, the rest keep their name.
-_LINE_FIELDS = [f.name for f in fields(ReportLine)]
+# The settlement_line column of each ReportLine field: figures get a ``_cents`` suffix.
+_RENAMED = {"name": "member_name", **{f: f"{f}_cents" for f in (*FIGURES, "corrections")}}
+_LINE_COLUMNS = [_RENAMED.get(name, name) for name in ReportLine._fields]
 
 
 def settlement_document(
@@ -43,7 +45,7 @@ def settlement_document(
     corrections = [
         ReportCorrection(
             client_number=members[row.member_id].client_number,
-            name=members[row.member_id].user.name,
+            name=members[row.member_id].name,
             description=row.description,
             original_period=row.original_period,
             booked_period=row.booked_period,
@@ -71,9 +73,14 @@ def _report_line(line: MemberSettlement) -> ReportLine:
     return ReportLine(
         member_id=line.member.id,
         client_number=line.member.client_number,
-        name=line.member.user.name,
+        name=line.member.name,
         eligible=line.eligible,
-        **{figure: getattr(result, figure) for figure in FIGURES},
+        member_income=result.member_income,
+        basis_income=result.basis_income,
+        exemption=result.exemption,
+        countable=result.countable,
+        offset=result.offset,
+        withheld=result.withheld,
         corrections=line.corrections,
         applicable_months=result.applicable_months,
         months_used_before=result.months_used_before,
@@ -90,8 +97,23 @@ def store_report(
     replaces: SettlementReport | None = None,
 ) -> SettlementReport:
     """Render the files and store the report with its lines; return it. Adds and flushes."""
+    report = rendered_report(
+        document, municipality_id=municipality_id, issued_by_id=issued_by_id, replaces=replaces
+    )
+    store_reports([(report, document)])
+    return report
+
+
+def rendered_report(
+    document: ReportDocument,
+    *,
+    municipality_id: int,
+    issued_by_id: int | None,
+    replaces: SettlementReport | None = None,
+) -> SettlementReport:
+    """The report of ``document`` with its PDF, CSV and XLSX, not yet stored."""
     files = render_files(document)
-    report = SettlementReport(
+    return SettlementReport(
         cooperative_id=document.cooperative.id,
         municipality_id=municipality_id,
         rule_version_id=document.rule.id,
@@ -111,41 +133,96 @@ def store_report(
         **{f"{figure}_cents": document.total(figure) for figure in FIGURES},
         **files.checksums(),
     )
-    db.session.add(report)
+
+
+def store_reports(issued: list[tuple[SettlementReport, ReportDocument]]) -> None:
+    """Store rendered reports and their lines: one INSERT for the reports (the ORM batches
+    them), one for all their lines. Adds and flushes."""
+    db.session.add_all([report for report, _ in issued])
     db.session.flush()
-    rows = [_line_row(report.id, position, line) for position, line in enumerate(document.lines, 1)]
-    db.session.execute(insert(SettlementLine), rows)
-    return report
+    rows = [
+        _line_row(report.id, position, line)
+        for report, document in issued
+        for position, line in enumerate(document.lines, 1)
+    ]
+    insert_rows(SettlementLine.__table__, rows)
 
 
 def _line_row(report_id: int, position: int, line: ReportLine) -> dict[str, Any]:
-    row: dict[str, Any] = {"report_id": report_id, "position": position}
-    for name in _LINE_FIELDS:
-        column = f"{name}_cents" if name in (*FIGURES, "corrections") else name
-        row["member_name" if name == "name" else column] = getattr(line, name)
+    row = dict(zip(_LINE_COLUMNS, line, strict=True))
+    row["report_id"], row["position"] = report_id, position
     return row
 
 
-def post_offsets(report: SettlementReport, document: ReportDocument) -> JournalEntry | None:
-    """Move what is withheld from the members' pots to the municipality's payable account.
+def post_offsets(issued: list[tuple[SettlementReport, ReportDocument]]) -> None:
+    """Move what is withheld from the members' pots to the municipalities' payable accounts.
 
-    One entry for the municipality, dated on the last day of the settled period: a debit on
-    each member's payable (leg ``offset``, tagged with the member, so it shows on the member's
-    statement) and one credit on the municipality's payable. None when nothing is withheld.
-    Raises what :func:`post_entry` raises. Adds and flushes.
+    One entry per report that withholds anything, dated on the last day of the settled period:
+    a debit on each member's payable (leg ``offset``, tagged with the member, so it shows on
+    the member's statement) and one credit on the municipality's payable.
+
+    Booked here rather than through :func:`coopshop.ledger.services.post_entry`, to insert
+    all the postings of all municipalities in one statement (``bulk.insert_rows``); what
+    post_entry checks holds by construction: every amount is positive cents and the credit
+    is their sum, the accounts come from :func:`get_account_ids`, and the period is open
+    (the close holds the cooperative's lock and locks the period only after this). A
+    reference booked before (which no earlier close can have done) fails the whole close on
+    the unique index. Adds only.
     """
-    withheld = [(line.member_id, line.withheld) for line in document.lines if line.withheld > 0]
-    if not withheld:
-        return None
-    legs = [Line(member_payable(member), cents, member, Leg.OFFSET) for member, cents in withheld]
-    total = sum(cents for _, cents in withheld)
-    legs.append(Line(municipality_payable(report.municipality_id), -total, None, Leg.OFFSET))
-    return post_entry(
-        kind=EntryKind.OFFSET,
-        reference=f"offset:{report.cooperative_id}:{report.period_end}:{report.municipality_id}",
-        booking_date=last_day_of(report.period_end),
-        lines=legs,
-        cooperative_id=report.cooperative_id,
-        description=f"Inhouding gemeente {document.municipality_name} {document.period_name}",
-        settlement_id=report.id,
-    )
+    legs = [
+        (
+            report,
+            document,
+            [(line.member_id, line.withheld) for line in document.lines if line.withheld > 0],
+        )
+        for report, document in issued
+    ]
+    legs = [(report, document, withheld) for report, document, withheld in legs if withheld]
+    if not legs:
+        return
+    codes = {member_payable(member) for _, _, withheld in legs for member, _ in withheld}
+    codes |= {municipality_payable(report.municipality_id) for report, _, _ in legs}
+    accounts = get_account_ids(codes)
+    created = utcnow()
+    entries = [
+        {
+            "kind": EntryKind.OFFSET.value,
+            "reference": f"offset:{report.cooperative_id}:{report.period_end}:{report.municipality_id}",
+            "booking_date": last_day_of(report.period_end),
+            "period": report.period_end,
+            "cooperative_id": report.cooperative_id,
+            "description": f"Inhouding gemeente {document.municipality_name} {document.period_name}",
+            "reverses_id": None,
+            "invoice_id": None,
+            "order_id": None,
+            "settlement_id": report.id,
+            "payout_id": None,
+            "created_at": created,
+        }
+        for report, document, _ in legs
+    ]
+    table = JournalEntry.__table__
+    inserted = db.session.execute(insert(table).returning(table.c.reference, table.c.id), entries)
+    entry_ids: dict[str, int] = {reference: entry_id for reference, entry_id in inserted}
+    postings = []
+    for (report, _, withheld), entry in zip(legs, entries, strict=True):
+        entry_id = entry_ids[entry["reference"]]
+        postings += [
+            _posting(entry_id, accounts[member_payable(member)], cents, member)
+            for member, cents in withheld
+        ]
+        credit = -sum(cents for _, cents in withheld)
+        postings.append(
+            _posting(entry_id, accounts[municipality_payable(report.municipality_id)], credit, None)
+        )
+    insert_rows(Posting.__table__, postings)
+
+
+def _posting(entry_id: int, account_id: int, cents: int, member_id: int | None) -> dict[str, Any]:
+    return {
+        "entry_id": entry_id,
+        "account_id": account_id,
+        "amount_cents": cents,
+        "member_id": member_id,
+        "leg": Leg.OFFSET.value,
+    }

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy.orm import joinedload
 
 from coopshop.accounts.models import User
 from coopshop.cooperatives.models import (
@@ -37,11 +39,26 @@ from coopshop.settlement.periods import (
 )
 
 
-@dataclass(frozen=True)
-class MemberSettlement:
+class MemberRow(NamedTuple):
+    """What settling a member reads of them: a plain row, not an ORM object."""
+
+    id: int
+    name: str
+    client_number: str
+    municipality_id: int
+    status: str
+    exemption_eligible: bool
+    exemption_end: date | None
+
+    def eligible_on(self, day: date) -> bool:
+        """Eligibility on ``day``, by the very rule of :meth:`Member.eligible_on`."""
+        return Member.eligible_on(self, day)  # type: ignore[arg-type]
+
+
+class MemberSettlement(NamedTuple):
     """One member's figures; ``corrections`` is the part of income that corrects older months."""
 
-    member: Member
+    member: MemberRow
     eligible: bool
     result: SettlementResult
     months_left: int
@@ -58,10 +75,12 @@ class MunicipalitySettlement:
     members: list[MemberSettlement] = field(default_factory=list)
     corrections: list[queries.CorrectionRow] = field(default_factory=list)
     arithmetic_rule: SettlementRule = field(init=False)
+    first_day: date = field(init=False)
 
     def __post_init__(self) -> None:
         # Once per municipality, not once per member: the rule's checks run on construction.
         self.arithmetic_rule = as_rule(self.rule)
+        self.first_day = first_day_of(self.months[0])  # eligibility is read on this day
 
     @property
     def period_start(self) -> str:
@@ -123,68 +142,72 @@ def plan_close(cooperative: Cooperative, period: str) -> ClosePlan:
     """
     check_closable(cooperative.id, period)
     members = _members(cooperative.id)
-    settlements, waiting = _schedule(members, period)
+    settlements, waiting = _schedule(members, _municipalities(cooperative.id), period)
     months = sorted({month for s in settlements.values() for month in s.months})
     incomes = queries.member_incomes(cooperative.id, months) if months else {}
     corrections = queries.correction_rows(cooperative.id, months) if months else []
     used = queries.months_used(cooperative.id)
-    by_member = defaultdict(list)
+    by_member: dict[int, list[queries.CorrectionRow]] = defaultdict(list)
     for row in corrections:
         by_member[row.member_id].append(row)
     for member in members:
         settlement = settlements.get(member.municipality_id)
         if settlement is None:
             continue
-        income = sum(incomes.get((member.id, month), 0) for month in settlement.months)
+        income = sum([incomes.get((member.id, month), 0) for month in settlement.months])
         if income == 0 and member.status == MemberStatus.LEFT:
             continue
-        line = _settle(member, settlement, income, used.get(member.id, 0), by_member[member.id])
-        settlement.members.append(line)
-        settlement.corrections.extend(by_member[member.id])
+        own = by_member.get(member.id, [])
+        settlement.members.append(_settle(member, settlement, income, used.get(member.id, 0), own))
+        settlement.corrections.extend(own)
     issued = [s for s in settlements.values() if s.members]
     issued.sort(key=lambda s: s.municipality.name)
     return ClosePlan(cooperative, period, issued, waiting)
 
 
-_MEMBER_COLUMNS = (
-    "id",
-    "user_id",
-    "cooperative_id",
-    "municipality_id",
-    "client_number",
-    "status",
-    "exemption_eligible",
-    "exemption_end",
-)
-
-
-def _members(cooperative_id: int) -> list[Member]:
-    """The cooperative's members with their names and municipalities' rules, in two queries."""
+def _members(cooperative_id: int) -> list[MemberRow]:
+    """The cooperative's members with their names, as plain rows, in one query."""
     query = (
-        select(Member)
-        .join(Member.user)
-        .where(Member.cooperative_id == cooperative_id)
-        .options(
-            # Only what the settlement and its report read: a thousand members load quickly.
-            load_only(*(getattr(Member, column) for column in _MEMBER_COLUMNS)),
-            joinedload(Member.user).load_only(User.id, User.name),
-            joinedload(Member.municipality).selectinload(Municipality.rule_versions),
+        select(
+            Member.id,
+            User.name,
+            Member.client_number,
+            Member.municipality_id,
+            Member.status,
+            Member.exemption_eligible,
+            Member.exemption_end,
         )
+        .join(User, Member.user_id == User.id)
+        .where(Member.cooperative_id == cooperative_id)
         .order_by(User.name, Member.id)
     )
-    return list(db.session.scalars(query).unique())
+    return [MemberRow(*row) for row in db.session.execute(query)]
+
+
+def _municipalities(cooperative_id: int) -> dict[int, Municipality]:
+    """The municipalities the cooperative's members live in, with their rule versions."""
+    query = (
+        select(Municipality)
+        .where(
+            Municipality.id.in_(
+                select(Member.municipality_id).where(Member.cooperative_id == cooperative_id)
+            )
+        )
+        .options(joinedload(Municipality.rule_versions))
+    )
+    return {municipality.id: municipality for municipality in db.session.scalars(query).unique()}
 
 
 def _schedule(
-    members: list[Member], period: str
+    members: list[MemberRow], municipalities: dict[int, Municipality], period: str
 ) -> tuple[dict[int, MunicipalitySettlement], list[Waiting]]:
     """Which municipalities settle at this close and over which months; which wait."""
     settlements: dict[int, MunicipalitySettlement] = {}
     waiting: dict[int, Waiting] = {}
     for member in members:
-        municipality = member.municipality
-        if municipality.id in settlements or municipality.id in waiting:
+        if member.municipality_id in settlements or member.municipality_id in waiting:
             continue
+        municipality = municipalities[member.municipality_id]
         months = settlement_months(municipality, period)
         if months is None:
             if member.status != MemberStatus.LEFT:
@@ -239,14 +262,14 @@ def as_rule(rule: SettlementRuleVersion) -> SettlementRule:
 
 
 def _settle(
-    member: Member,
+    member: MemberRow,
     settlement: MunicipalitySettlement,
     income: int,
     months_used: int,
     corrections: list[queries.CorrectionRow],
 ) -> MemberSettlement:
     rule = settlement.arithmetic_rule
-    eligible = member.eligible_on(first_day_of(settlement.period_start))
+    eligible = member.eligible_on(settlement.first_day)
     result = settle_member(income, rule, eligible, months_used)
     left = max(0, rule.exemption_max_months - result.months_used_after) if eligible else 0
     return MemberSettlement(

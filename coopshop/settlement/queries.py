@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, cast, exists, func, select
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from coopshop.cooperatives.models import Member
@@ -66,15 +67,21 @@ def correction_rows(cooperative_id: int, periods: Sequence[str]) -> list[Correct
     be found are not listed: their income still counts, they are just not labelled.
     """
     first = min(periods)
+    parameters = {"cooperative_id": cooperative_id, "periods": list(periods)}
     return [
         CorrectionRow(*row)
-        for row in db.session.execute(_corrections_query(cooperative_id, periods))
+        for row in db.session.execute(_corrections_query(), parameters)
         if row.original_period is not None and row.original_period < first
     ]
 
 
-def _corrections_query(cooperative_id: int, periods: Sequence[str]) -> Select[Any]:
-    """Per refund or reversal entry and member: the member legs and the original month."""
+@cache
+def _corrections_query() -> Select[Any]:
+    """Per refund or reversal entry and member: the member legs and the original month.
+
+    Built once (its aliases take longer to build than the query takes to run); the
+    cooperative and the periods are bound parameters.
+    """
     credit_note = aliased(Invoice)
     sale = aliased(JournalEntry)
     reversed_entry = aliased(JournalEntry)
@@ -97,8 +104,8 @@ def _corrections_query(cooperative_id: int, periods: Sequence[str]) -> Select[An
         .outerjoin(credit_note, credit_note.id == JournalEntry.invoice_id)
         .outerjoin(reversed_entry, reversed_entry.id == JournalEntry.reverses_id)
         .where(
-            JournalEntry.cooperative_id == cooperative_id,
-            JournalEntry.period.in_(list(periods)),
+            JournalEntry.cooperative_id == bindparam("cooperative_id"),
+            JournalEntry.period.in_(bindparam("periods", expanding=True)),
             JournalEntry.kind.in_([EntryKind.REFUND, EntryKind.REVERSAL]),
             Posting.leg == Leg.MEMBER,
         )

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from typing import NamedTuple
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 EURO_FORMAT = '"€" #,##0.00;"€" -#,##0.00'
 
 
-@dataclass(frozen=True)
-class Money:
-    """A cell holding cents, so that each format can write it its own way."""
+class Money(NamedTuple):
+    """A cell holding cents, so that each format can write it its own way.
+
+    A named tuple rather than a dataclass: a report makes seven of these per member.
+    """
 
     cents: int
 
@@ -35,11 +37,15 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
 
 
+def decimal_text(cents: int) -> str:
+    """Cents as an exact decimal with a point: -1234 → '-12.34', 0 → '0.00'. Integers only."""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{'-' if cents < 0 else ''}{euros}.{rest:02d}"
+
+
 def csv_value(cell: Cell) -> str:
     if isinstance(cell, Money):
-        sign = "-" if cell.cents < 0 else ""
-        cents = abs(cell.cents)
-        return f"{sign}{cents // 100},{cents % 100:02d}"
+        return decimal_text(cell.cents).replace(".", ",")
     return str(cell)
 
 
@@ -47,29 +53,171 @@ def to_csv(table: Table) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.headers)
-    writer.writerows([csv_value(cell) for cell in row] for row in table.rows)
+    writer.writerows(
+        [
+            decimal_text(cell.cents).replace(".", ",") if type(cell) is Money else str(cell)
+            for cell in row
+        ]
+        for row in table.rows
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def to_xlsx(table: Table) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.title[:31]
-    sheet.append(table.headers)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    # Rows are numbered here: sheet.max_row counts every cell, which made long tables quadratic.
-    for row_number, row in enumerate(table.rows, start=2):
-        sheet.append([Decimal(c.cents).scaleb(-2) if isinstance(c, Money) else c for c in row])
-        for column, value in enumerate(row, start=1):
-            if isinstance(value, Money):
-                sheet.cell(row=row_number, column=column).number_format = EURO_FORMAT
-    for column in sheet.columns:
-        width = max(len(str(cell.value or "")) for cell in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 40)
+    """The table as a one-sheet workbook: bold headers, amounts as exact decimals in euros.
+
+    The sheet is written straight as SpreadsheetML, the same parts and cells openpyxl writes
+    for it (strings inline, the same styles and column widths), so a report of a thousand
+    members takes milliseconds where openpyxl's cell objects took a tenth of a second. Fixed
+    times in the zip: the same table always gives the same bytes.
+    """
+    count = max([len(table.headers), *(len(row) for row in table.rows)])
+    widths = [0] * count
+    letters = [_column_letter(number) for number in range(1, count + 1)]
+    rows = [_row(1, list(table.headers), letters, widths, ' s="1"')]
+    rows += [
+        _row(number, row, letters, widths, "") for number, row in enumerate(table.rows, start=2)
+    ]
+    columns = "".join(
+        f'<col width="{min(max(width + 2, 10), 40)}" customWidth="1" min="{n}" max="{n}"/>'
+        for n, width in enumerate(widths, start=1)
+    )
+    sheet = _SHEET.format(
+        dimension=f"A1:{_column_letter(max(count, 1))}{len(rows)}",
+        columns=f"<cols>{columns}</cols>" if columns else "",
+        rows="".join(rows),
+    )
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in (
+            *_FIXED_PARTS,
+            ("xl/workbook.xml", _WORKBOOK.format(title=_escape(_sheet_title(table.title), True))),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ):
+            archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), content, zipfile.ZIP_DEFLATED, 1)
     return buffer.getvalue()
+
+
+def _row(number: int, cells: list[Cell], letters: list[str], widths: list[int], style: str) -> str:
+    """One ``<row>`` of the sheet (``letters`` name the columns); raises ``widths`` to the
+    longest text in each column.
+
+    Amounts get the euro format (style 2), whole numbers are numbers, empty strings are left
+    out, other text is an inline string. Zeros and empty cells do not count for the widths.
+    """
+    parts = [f'<row r="{number}">']
+    append = parts.append
+    for index, cell in enumerate(cells):
+        if isinstance(cell, Money):
+            text = decimal_text(cell.cents)
+            append(f'<c r="{letters[index]}{number}" s="2" t="n"><v>{text}</v></c>')
+            if not cell.cents:
+                continue
+        elif isinstance(cell, int):
+            text = str(cell)
+            append(f'<c r="{letters[index]}{number}"{style} t="n"><v>{text}</v></c>')
+            if not cell:
+                continue
+        else:
+            text = str(cell)
+            if not text:
+                continue
+            append(
+                f'<c r="{letters[index]}{number}"{style} t="inlineStr"><is>{_inline(text)}</is></c>'
+            )
+        if len(text) > widths[index]:
+            widths[index] = len(text)
+    append("</row>")
+    return "".join(parts)
+
+
+def _inline(text: str) -> str:
+    """An inline string's ``<t>``, keeping spaces at either end as openpyxl does."""
+    if _PLAIN.fullmatch(text):
+        return f"<t>{text}</t>"
+    escaped = _escape(_ILLEGAL_XML.sub("", text))
+    if text[:1].isspace() or text[-1:].isspace():
+        return f'<t xml:space="preserve">{escaped}</t>'
+    return f"<t>{escaped}</t>"
+
+
+def _escape(text: str, attribute: bool = False) -> str:
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace('"', "&quot;") if attribute else text
+
+
+def _sheet_title(title: str) -> str:
+    """At most 31 characters and none of the characters Excel refuses in a sheet's name."""
+    return re.sub(r"[\\*?:/\[\]]", "-", title)[:31] or "Blad1"
+
+
+def _column_letter(number: int) -> str:
+    """1 → 'A', 27 → 'AA'."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+_PLAIN = re.compile(r"[^\s&<>\x00-\x1f](?:[^&<>\x00-\x1f]*[^\s&<>\x00-\x1f])?")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+_SHEET = (
+    f'{_XML}<worksheet xmlns="{_MAIN}"><dimension ref="{{dimension}}"/><sheetViews>'
+    '<sheetView workbookViewId="0"><selection activeCell="A1" sqref="A1"/></sheetView>'
+    '</sheetViews><sheetFormatPr baseColWidth="8" defaultRowHeight="15"/>{columns}'
+    '<sheetData>{rows}</sheetData><pageMargins left="0.75" right="0.75" top="1" bottom="1" '
+    'header="0.5" footer="0.5"/></worksheet>'
+)
+_WORKBOOK = (
+    f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_DOCUMENT}"><bookViews><workbookView/>'
+    '</bookViews><sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_STYLES = (
+    f'{_XML}<styleSheet xmlns="{_MAIN}"><numFmts count="1"><numFmt numFmtId="164" '
+    f'formatCode="{_escape(EURO_FORMAT, True)}"/></numFmts><fonts count="2"><font>'
+    '<sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/>'
+    '<scheme val="minor"/></font><font><b val="1"/><sz val="11"/><color theme="1"/>'
+    '<name val="Calibri"/><family val="2"/><scheme val="minor"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill>'
+    '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
+    '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    "</cellStyles></styleSheet>"
+)
+_FIXED_PARTS = (
+    (
+        "[Content_Types].xml",
+        f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        f'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_TYPE}.worksheet+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/></Types>',
+    ),
+    (
+        "_rels/.rels",
+        f'{_XML}<Relationships xmlns="{_RELATIONSHIPS}"><Relationship Id="rId1" '
+        f'Type="{_DOCUMENT}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    ),
+    (
+        "xl/_rels/workbook.xml.rels",
+        f'{_XML}<Relationships xmlns="{_RELATIONSHIPS}"><Relationship Id="rId1" '
+        f'Type="{_DOCUMENT}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        f'Type="{_DOCUMENT}/styles" Target="styles.xml"/></Relationships>',
+    ),
+    ("xl/styles.xml", _STYLES),
+)
 
 
 MIMETYPES = {

@@ -61,6 +61,24 @@ def test_close_posts_offsets_locks_the_period_and_issues_a_report_per_municipali
         assert member_pot(sanne.id) == 30_000
 
 
+def test_the_ledger_check_passes_after_a_close_and_the_offsets_balance(app):
+    """The close inserts its offset entries and postings itself, in bulk: every ledger rule
+    (balance, accounts, links, owners, periods) must still hold afterwards."""
+    with app.app_context():
+        cooperative, *_ = two_municipalities()
+        close(cooperative, "2026-09")
+        offsets = db.session.scalars(
+            select(JournalEntry).where(JournalEntry.kind == EntryKind.OFFSET)
+        ).all()
+        assert len(offsets) == 1  # Utrecht withholds; Nieuwegein only receives a report
+        for entry in offsets:
+            assert sum(posting.amount_cents for posting in entry.postings) == 0
+
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Ledger OK" in result.output
+
+
 def test_the_reports_withheld_total_equals_the_postings_to_the_municipality(app):
     with app.app_context():
         cooperative, utrecht, nieuwegein, _fatima, _jan, _sanne = two_municipalities()
