@@ -361,7 +361,7 @@ def cross_cooperative_requests(world: World) -> dict[tuple[str, str], Probe]:
         ),
         # The audit log: only A's own events.
         ("audit.log", "GET"): OnlyOwnShown(
-            url_for("audit.log"), own=("member.invited: Anna Appel",)
+            url_for("audit.log"), own=("Lid uitgenodigd: Anna Appel",)
         ),
     }
 
@@ -454,7 +454,7 @@ def test_coop_admin_sees_only_own_events_in_the_log(app, client):
 
     assert "Anna Appel" in page
     assert "Boris Brink" not in page
-    assert "member.left" not in page  # B's member left; A's coordinator does not hear of it
+    assert "Lid vertrokken" not in page  # B's member left; A's coordinator does not hear of it
 
 
 def test_network_admin_sees_the_members_of_every_cooperative(app, client):
@@ -477,9 +477,9 @@ def test_network_admin_sees_every_cooperatives_events(app, client):
 
     page = page_text(client.get("/logboek"))
 
-    assert "member.invited: Anna Appel" in page
-    assert "member.invited: Boris Brink" in page
-    assert "member.left: Bosman Bakt" in page
+    assert "Lid uitgenodigd: Anna Appel" in page
+    assert "Lid uitgenodigd: Boris Brink" in page
+    assert "Lid vertrokken: Bosman Bakt" in page
 
 
 def test_network_admin_may_open_another_cooperatives_member(app, client):
