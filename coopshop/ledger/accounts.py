@@ -10,8 +10,8 @@ PostgreSQL alike, without savepoints.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, bindparam, null, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +20,8 @@ from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.errors import DomainError
 from coopshop.extensions import db
 from coopshop.ledger.models import LedgerAccount, OwnerType
+
+T = TypeVar("T")
 
 PSP_CLEARING = "platform:psp_clearing"  # money held at the payment provider
 BANK = "platform:bank"
@@ -87,26 +89,25 @@ def get_accounts(codes: Iterable[str]) -> dict[str, LedgerAccount]:
     transactions wait for each other's new rows in the same order and cannot deadlock.
     Raises UnknownAccount for a malformed code or an owner that does not exist.
     """
-    wanted = sorted(set(codes))
-    found = _load(wanted)
-    missing = [code for code in wanted if code not in found]
-    for code in missing:
-        insert_unless_exists(LedgerAccount.__table__, _account_row(code), "code")
-    if missing:
-        found.update(_load(missing))
-    return found
+    return _loaded_creating_missing(codes, _load)
 
 
 def get_account_ids(codes: Iterable[str]) -> dict[str, int]:
     """Like :func:`get_accounts`, but only the ids: one plain query when they all exist, no
     account objects built (posting needs nothing else). Raises UnknownAccount."""
+    return _loaded_creating_missing(codes, _load_ids)
+
+
+def _loaded_creating_missing(
+    codes: Iterable[str], load: Callable[[list[str]], dict[str, T]]
+) -> dict[str, T]:
     wanted = sorted(set(codes))
-    found = _load_ids(wanted)
+    found = load(wanted)
     missing = [code for code in wanted if code not in found]
     for code in missing:
         insert_unless_exists(LedgerAccount.__table__, _account_row(code), "code")
     if missing:
-        found.update(_load_ids(missing))
+        found.update(load(missing))
     return found
 
 

@@ -60,9 +60,9 @@ def queue_email(
     **context: object,
 ) -> OutboxMessage:
     """Render the template and add it, with its attachments, to the outbox (caller commits)."""
-    body = render_template(template_path(template), **context)
-    message = OutboxMessage(recipient=recipient, subject=subject, body_text=body)
-    for filename, mimetype, content in attachments:
+    email = render_email(recipient, subject, template, attachments=attachments, **context)
+    message = OutboxMessage(recipient=recipient, subject=subject, body_text=email.body_text)
+    for filename, mimetype, content in email.attachments:
         later = content if isinstance(content, RenderLater) else None
         message.attachments.append(
             OutboxAttachment(
