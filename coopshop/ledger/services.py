@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
+from coopshop.bulk_insert import insert_rows
 from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import Conflict, DomainError
 from coopshop.extensions import db
@@ -208,10 +209,8 @@ def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None =
         postings += [
             dict(zip(POSTING_COLUMNS, (entry_id, *row), strict=True)) for row in rows[index]
         ]
-    if postings:
-        # One executemany without RETURNING, every row with every column (also a NULL
-        # member), so that it stays one statement.
-        db.session.execute(insert(Posting.__table__), postings)
+    # One statement for all postings, however many (every row has every column).
+    insert_rows(Posting.__table__, postings)
     return [ids[index] for index in range(len(entries))]
 
 

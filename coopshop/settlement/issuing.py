@@ -11,14 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-
+from coopshop.bulk_insert import insert_rows
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
-from coopshop.ledger.accounts import get_account_ids, member_payable, municipality_payable
-from coopshop.ledger.models import EntryKind, JournalEntry, Leg, Posting
-from coopshop.models_base import utcnow
-from coopshop.settlement.bulk import insert_rows
+from coopshop.ledger.accounts import member_payable, municipality_payable
+from coopshop.ledger.models import EntryKind, Leg
+from coopshop.ledger.services import Line, NewEntry, post_entries
 from coopshop.settlement.documents import (
     ReportCorrection,
     ReportDocument,
@@ -159,70 +157,33 @@ def post_offsets(issued: list[tuple[SettlementReport, ReportDocument]]) -> None:
 
     One entry per report that withholds anything, dated on the last day of the settled period:
     a debit on each member's payable (leg ``offset``, tagged with the member, so it shows on
-    the member's statement) and one credit on the municipality's payable.
-
-    Booked here rather than through :func:`coopshop.ledger.services.post_entry`, to insert
-    all the postings of all municipalities in one statement (``bulk.insert_rows``); what
-    post_entry checks holds by construction: every amount is positive cents and the credit
-    is their sum, the accounts come from :func:`get_account_ids`, and the period is open
-    (the close holds the cooperative's lock and locks the period only after this). A
-    reference booked before (which no earlier close can have done) fails the whole close on
-    the unique index. Adds only.
+    the member's statement) and one credit on the municipality's payable. All of them through
+    :func:`coopshop.ledger.services.post_entries`, in one statement per table. Adds only.
     """
-    legs = [
-        (
-            report,
-            document,
-            [(line.member_id, line.withheld) for line in document.lines if line.withheld > 0],
-        )
-        for report, document in issued
-    ]
-    legs = [(report, document, withheld) for report, document, withheld in legs if withheld]
-    if not legs:
-        return
-    codes = {member_payable(member) for _, _, withheld in legs for member, _ in withheld}
-    codes |= {municipality_payable(report.municipality_id) for report, _, _ in legs}
-    accounts = get_account_ids(codes)
-    created = utcnow()
-    entries = [
-        {
-            "kind": EntryKind.OFFSET.value,
-            "reference": f"offset:{report.cooperative_id}:{report.period_end}:{report.municipality_id}",
-            "booking_date": last_day_of(report.period_end),
-            "period": report.period_end,
-            "cooperative_id": report.cooperative_id,
-            "description": f"Inhouding gemeente {document.municipality_name} {document.period_name}",
-            "reverses_id": None,
-            "invoice_id": None,
-            "order_id": None,
-            "settlement_id": report.id,
-            "payout_id": None,
-            "created_at": created,
-        }
-        for report, document, _ in legs
-    ]
-    table = JournalEntry.__table__
-    inserted = db.session.execute(insert(table).returning(table.c.reference, table.c.id), entries)
-    entry_ids: dict[str, int] = {reference: entry_id for reference, entry_id in inserted}
-    postings = []
-    for (report, _, withheld), entry in zip(legs, entries, strict=True):
-        entry_id = entry_ids[entry["reference"]]
-        postings += [
-            _posting(entry_id, accounts[member_payable(member)], cents, member)
+    entries = []
+    for report, document in issued:
+        withheld = [(line.member_id, line.withheld) for line in document.lines if line.withheld > 0]
+        if not withheld:
+            continue
+        debits = [
+            Line(member_payable(member), cents, member, Leg.OFFSET.value)
             for member, cents in withheld
         ]
-        credit = -sum(cents for _, cents in withheld)
-        postings.append(
-            _posting(entry_id, accounts[municipality_payable(report.municipality_id)], credit, None)
+        credit = Line(
+            municipality_payable(report.municipality_id),
+            -sum(cents for _, cents in withheld),
+            None,
+            Leg.OFFSET.value,
         )
-    insert_rows(Posting.__table__, postings)
-
-
-def _posting(entry_id: int, account_id: int, cents: int, member_id: int | None) -> dict[str, Any]:
-    return {
-        "entry_id": entry_id,
-        "account_id": account_id,
-        "amount_cents": cents,
-        "member_id": member_id,
-        "leg": Leg.OFFSET.value,
-    }
+        entries.append(
+            NewEntry(
+                kind=EntryKind.OFFSET.value,
+                reference=f"offset:{report.cooperative_id}:{report.period_end}:{report.municipality_id}",
+                booking_date=last_day_of(report.period_end),
+                lines=[*debits, credit],
+                cooperative_id=report.cooperative_id,
+                description=f"Inhouding gemeente {document.municipality_name} {document.period_name}",
+                links={"settlement_id": report.id},
+            )
+        )
+    post_entries(entries)

@@ -1,4 +1,4 @@
-"""Inserting a close's rows (report lines, offset postings) in one statement per table.
+"""Inserting many rows (ledger postings, report lines) in one statement per table.
 
 SQLite takes the driver's ``executemany`` in process, cheaply. On PostgreSQL psycopg sends an
 ``executemany`` as one INSERT per row, and a multi-row ``VALUES`` list is no better (the server
