@@ -31,6 +31,8 @@ from bench.webhooks import DEFAULT_PG_URL, SECRET_KEY, Event, place_orders, sign
 from coopshop import create_app
 from coopshop.demo import load_demo
 from coopshop.extensions import db
+from coopshop.payments.gateway import get_gateway
+from coopshop.payments.webhooks import process_stored_events, remember_event
 
 
 def fresh_app(backend: str, pg_url: str, pre_ping: bool = True) -> Flask:
@@ -71,6 +73,28 @@ def post_all(app: Flask, batch: list[Event]) -> None:
             raise SystemExit(f"a webhook failed: {response.status_code}")
 
 
+def batch_cost(app: Flask, events: list[Event], batch_size: int, backend: str) -> None:
+    """The two halves of the webhook apart: storing each event as the endpoint does (verify,
+    INSERT, commit), then working them off in batches of ``batch_size``."""
+    with app.test_request_context():
+        gateway = get_gateway()
+        wall, cpu = time.perf_counter(), time.process_time()
+        for body, signature in events:
+            remember_event(gateway.parse_event(body, signature))
+            db.session.commit()
+        store = ((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
+        wall, cpu = time.perf_counter(), time.process_time()
+        handled = process_stored_events(batch_size=batch_size, work_seconds=600)
+        work = ((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000)
+    count = len(events)
+    assert handled == count, (handled, count)
+    print(
+        f"{backend}: {count} events; stored one by one: CPU {store[1] / count:.2f} ms/event, "
+        f"wall {store[0] / count:.2f}; handled in batches of {batch_size}: "
+        f"CPU {work[1] / count:.2f} ms/event, wall {work[0] / count:.2f}"
+    )
+
+
 def measure(backend: str, args: argparse.Namespace) -> None:
     app = fresh_app(backend, args.pg_url, not args.no_pre_ping)
     references = place_orders(app, args.events + 20, args.lines)
@@ -89,6 +113,18 @@ def measure(backend: str, args: argparse.Namespace) -> None:
     event.remove(engine, "before_cursor_execute", count)
     per_event = len(statements) / len(counted)
     half = len(timed) // 2 if args.profile else len(timed)
+    if args.batch:
+        batch_cost(app, timed[:half], args.batch, backend)
+        if args.profile:
+            profile = cProfile.Profile(time.process_time if args.cpu else time.perf_counter)
+            profile.runcall(batch_cost, app, timed[half:], args.batch, backend)
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.profile)
+            print(out.getvalue())
+        print(f"    verified: {verify(app, references, args.lines)}")
+        with app.app_context():
+            db.engine.dispose()
+        return
     wall, cpu = time.perf_counter(), time.process_time()
     post_all(app, timed[:half])
     wall_ms = (time.perf_counter() - wall) * 1000 / half
@@ -132,6 +168,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--statements", action="store_true")
+    parser.add_argument(
+        "--batch", type=int, default=0, metavar="N", help="store all, then handle in batches of N"
+    )
     parser.add_argument("--no-pre-ping", action="store_true", help="pool_pre_ping off")
     parser.add_argument(
         "--cpu", action="store_true", help="profile CPU time (slow timer) instead of wall time"

@@ -44,9 +44,11 @@ def mail_send() -> None:
 
 def init_app(app: Flask) -> None:
     from coopshop.ledger.cli import ledger_group
+    from coopshop.payments.cli import payments_group
     from coopshop.settlement.cli import settle_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(mail_group)
     app.cli.add_command(ledger_group)
     app.cli.add_command(settle_group)
+    app.cli.add_command(payments_group)

@@ -42,14 +42,26 @@ def take_next_number(cooperative: Cooperative, year: int) -> InvoiceNumber:
     Locks the series row until the transaction ends; the caller stores the document in the
     same transaction, so a rollback gives the number back. Adds and flushes only.
     """
-    sequence = db.session.execute(
-        _next_number_statement(), {"cooperative_id": cooperative.id, "year": year}
+    return take_numbers(cooperative, year, 1)[0]
+
+
+def take_numbers(cooperative: Cooperative, year: int, count: int) -> list[InvoiceNumber]:
+    """Take the next ``count`` numbers of the series at once, in order (several payments
+    handled together): one statement, the same lock as :func:`take_next_number`."""
+    if count < 1:
+        raise ValueError(f"count must be at least 1, got {count!r}")
+    last = db.session.execute(
+        _next_number_statement(), {"cooperative_id": cooperative.id, "year": year, "count": count}
     ).scalar_one()
-    return InvoiceNumber(year, sequence, format_number(cooperative.invoice_prefix, year, sequence))
+    return [
+        InvoiceNumber(year, sequence, format_number(cooperative.invoice_prefix, year, sequence))
+        for sequence in range(last - count + 1, last + 1)
+    ]
 
 
 def _next_number_statement() -> Any:
-    """One statement: the year's counter starts at 1, or the existing one goes up by one.
+    """One statement: the year's counter starts at ``count``, or the existing one goes up by
+    ``count``.
 
     ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: two first issuers of a year both end up
     on the one row (the second waits for the first's insert on PostgreSQL, then increments it)
@@ -59,9 +71,11 @@ def _next_number_statement() -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = InvoiceSeries.__table__
     statement = insert(table).values(
-        cooperative_id=bindparam("cooperative_id"), year=bindparam("year"), last_number=1
+        cooperative_id=bindparam("cooperative_id"),
+        year=bindparam("year"),
+        last_number=bindparam("count"),
     )
     return statement.on_conflict_do_update(
         index_elements=["cooperative_id", "year"],
-        set_={"last_number": table.c.last_number + 1},
+        set_={"last_number": table.c.last_number + statement.excluded.last_number},
     ).returning(table.c.last_number)

@@ -32,7 +32,7 @@ from coopshop.invoicing.inputs import (
     require_members_of_each,
 )
 from coopshop.invoicing.models import Invoice, InvoiceKind, InvoiceLine
-from coopshop.invoicing.numbering import take_next_number
+from coopshop.invoicing.numbering import InvoiceNumber, take_next_number, take_numbers
 from coopshop.invoicing.queries import credited_so_far
 from coopshop.models_base import utcnow
 from coopshop.money import (
@@ -177,26 +177,33 @@ def draft_invoices(
 def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
     """Number and store drafted invoices; return them, in the order given, with their lines.
 
-    Each takes the next number of its cooperative's series: issue them in the order of the
-    cooperatives' ids, so that two transactions never lock two series in opposite orders.
-    All invoices are one INSERT, all their lines another (returning their ids, so nothing is
-    read back). Adds and flushes; the caller commits.
+    Each takes the next number of its cooperative's series, in the order given; the numbers
+    of one series are taken at once, and the series in the order of the cooperatives' ids,
+    so that two transactions never lock two series in opposite orders. All invoices are one
+    INSERT, all their lines another (returning their ids, so nothing is read back). Adds and
+    flushes; the caller commits.
     """
     if not drafts:
         return []
     created = utcnow()
-    rows = []
-    for draft in drafts:
-        number = take_next_number(draft.cooperative, draft.values["issue_date"].year)
-        rows.append(
-            {
-                **draft.values,
-                "number": number.text,
-                "series_year": number.year,
-                "sequence": number.sequence,
-                "created_at": created,
-            }
-        )
+    series: dict[tuple[int, int], list[int]] = {}
+    for index, draft in enumerate(drafts):
+        key = (draft.cooperative.id, draft.values["issue_date"].year)
+        series.setdefault(key, []).append(index)
+    numbers: dict[int, InvoiceNumber] = {}
+    for (_, year), indexes in sorted(series.items()):
+        taken = take_numbers(drafts[indexes[0]].cooperative, year, len(indexes))
+        numbers.update(zip(indexes, taken, strict=True))
+    rows = [
+        {
+            **draft.values,
+            "number": numbers[index].text,
+            "series_year": numbers[index].year,
+            "sequence": numbers[index].sequence,
+            "created_at": created,
+        }
+        for index, draft in enumerate(drafts)
+    ]
     # Core INSERTs that return only the new ids, matched back by number and by position
     # (not by the order of RETURNING, which SQLite keeps only row by row).
     invoice_table, line_table = Invoice.__table__, InvoiceLine.__table__

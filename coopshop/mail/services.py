@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, render_template
 from sqlalchemy import insert, select
@@ -103,8 +104,8 @@ def render_email(
 def queue_emails(emails: Sequence[Email]) -> None:
     """Add rendered e-mails to the outbox (caller commits).
 
-    Core INSERTs, no objects: the messages without attachments in one statement, each
-    message with attachments in one returning its id, and all attachments in one more.
+    Core INSERTs, no objects: the messages without attachments in one statement, those
+    with attachments in one returning their ids, and all attachments in one more.
     """
     messages, attachments = OutboxMessage.__table__, OutboxAttachment.__table__
     created = utcnow()
@@ -123,27 +124,41 @@ def queue_emails(emails: Sequence[Email]) -> None:
     plain = [row(email) for email in emails if not email.attachments]
     if plain:
         db.session.execute(insert(messages), plain)
-    attachment_rows = []
-    for email in emails:
-        if not email.attachments:
-            continue
-        message_id = db.session.execute(
-            insert(messages).returning(messages.c.id), row(email)
-        ).scalar_one()
-        for filename, mimetype, content in email.attachments:
-            later = content if isinstance(content, RenderLater) else None
-            attachment_rows.append(
-                {
-                    "message_id": message_id,
-                    "filename": filename,
-                    "mimetype": mimetype,
-                    "content": None if later else content,
-                    "render_kind": later.kind if later else None,
-                    "render_key": later.key if later else None,
-                }
-            )
-    if attachment_rows:
-        db.session.execute(insert(attachments), attachment_rows)
+    with_attachments = [email for email in emails if email.attachments]
+    if not with_attachments:
+        return
+    message_ids = _inserted_ids(messages, [row(email) for email in with_attachments])
+    attachment_rows = [
+        {
+            "message_id": message_id,
+            "filename": filename,
+            "mimetype": mimetype,
+            "content": None if isinstance(content, RenderLater) else content,
+            "render_kind": content.kind if isinstance(content, RenderLater) else None,
+            "render_key": content.key if isinstance(content, RenderLater) else None,
+        }
+        for email, message_id in zip(with_attachments, message_ids, strict=True)
+        for filename, mimetype, content in email.attachments
+    ]
+    db.session.execute(insert(attachments), attachment_rows)
+
+
+def _inserted_ids(messages: Any, rows: list[dict[str, object]]) -> list[int]:
+    """Insert the messages; their new ids in the order of ``rows``.
+
+    Matched back by recipient and subject when those tell the rows apart (one statement on
+    every database); otherwise in the order of the rows, which SQLAlchemy guarantees by
+    inserting row by row where the database does not keep RETURNING in order (SQLite).
+    """
+    keys = [(row["recipient"], row["subject"]) for row in rows]
+    if len(set(keys)) < len(keys):
+        returning = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
+        return list(db.session.scalars(returning, rows))
+    returning = insert(messages).returning(messages.c.recipient, messages.c.subject, messages.c.id)
+    ids = {
+        (recipient, subject): id_ for recipient, subject, id_ in db.session.execute(returning, rows)
+    }
+    return [ids[key] for key in keys]
 
 
 def attachment_content(attachment: OutboxAttachment) -> bytes:

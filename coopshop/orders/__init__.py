@@ -2,7 +2,7 @@
 
 Orders sit above invoicing and the ledger and use the payments gateway, which never imports
 orders: the gateway hands verified events to the one handler that ``init_app`` registers here
-(``webhook.handle_payment_event``), and orders decide what a payment means.
+(``webhook.handle_payment_events``), and orders decide what a payment means.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ def init_app(app: Flask) -> None:
     from coopshop.orders.cart import merge_session_cart
     from coopshop.orders.cli import orders_group
     from coopshop.orders.notifications import INVOICE_PDF, render_invoice_attachment
-    from coopshop.orders.webhook import handle_payment_event
+    from coopshop.orders.webhook import handle_payment_events
     from coopshop.payments.webhooks import register_handler
 
-    register_handler(handle_payment_event, app)
+    register_handler(handle_payment_events, app)
     register_attachment_renderer(INVOICE_PDF, render_invoice_attachment, app)
     user_logged_in.connect(merge_session_cart, app)
     app.cli.add_command(orders_group)

@@ -7,7 +7,7 @@ Runs inside the webhook handler's transaction: adds and flushes, never commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -27,7 +27,7 @@ from coopshop.orders import notifications, stock
 from coopshop.orders.calendar import today
 from coopshop.orders.checkout import SHIPPING_LABEL
 from coopshop.orders.errors import OutOfStock
-from coopshop.orders.history import PAYMENT_PROVIDER, change_order_and_lines, record
+from coopshop.orders.history import PAYMENT_PROVIDER, change_orders_and_lines, record
 from coopshop.orders.models import Order, OrderLine, OrderState
 from coopshop.orders.refunds import refund_late_payment
 from coopshop.payments.gateway import CURRENCY
@@ -36,26 +36,38 @@ log = logging.getLogger(__name__)
 PAYABLE_STATES = frozenset({OrderState.AWAITING_PAYMENT, OrderState.EXPIRED, OrderState.FAILED})
 
 
-def confirm_payment(order: Order, session: dict[str, Any]) -> list[Invoice]:
-    """The provider says the checkout ``session`` (a Stripe ``checkout.session``) is paid.
+def confirm_payments(payments: Sequence[tuple[Order, dict[str, Any]]]) -> list[Invoice]:
+    """The provider says each checkout ``session`` (a Stripe ``checkout.session``) is paid,
+    for its order (locked, lines loaded; each order once): the payment webhook's batch.
 
     An order that is paid already changes nothing (retries, a second event for the same
-    payment). The amount must be the order's total in euros, or nothing is confirmed and the
-    mismatch is recorded for the cooperative to look into. A payment that arrives after the
-    order expired or failed takes the stock again when it can, and is refunded at once when it
-    cannot. Returns the invoices issued (none when nothing was confirmed). Adds and flushes.
+    payment). The amount must be the order's total in euros, or nothing is confirmed for that
+    order and the mismatch is recorded for the cooperative to look into. A payment that
+    arrives after the order expired or failed takes the stock again when it can, and is
+    refunded at once when it cannot. The orders confirmed are paid together: their invoices
+    numbered, stored and booked with one statement per table. Returns the invoices issued.
+    Adds and flushes.
     """
+    return _mark_paid([(order, session) for order, session in payments if _payable(order, session)])
+
+
+def confirm_payment(order: Order, session: dict[str, Any]) -> list[Invoice]:
+    """:func:`confirm_payments` for one order."""
+    return confirm_payments([(order, session)])
+
+
+def _payable(order: Order, session: dict[str, Any]) -> bool:
     if order.state not in PAYABLE_STATES:
-        return []
+        return False
     if not _amount_matches(order, session):
-        return []
+        return False
     if order.state != OrderState.AWAITING_PAYMENT:
         try:
             stock.reserve_all(order.lines)
         except OutOfStock:
             refund_late_payment(order, session)
-            return []
-    return _mark_paid(order, session)
+            return False
+    return True
 
 
 def _amount_matches(order: Order, session: dict[str, Any]) -> bool:
@@ -80,21 +92,33 @@ def _amount_matches(order: Order, session: dict[str, Any]) -> bool:
     return False
 
 
-def _mark_paid(order: Order, session: dict[str, Any]) -> list[Invoice]:
-    order.checkout_session_id = session.get("id") or order.checkout_session_id
-    order.payment_intent_id = session.get("payment_intent")
-    order.paid_cents, order.paid_at = order.total_cents, utcnow()
-    # The lines' new states are set with their invoice links below: one UPDATE per line.
-    line_states = change_order_and_lines(
-        order, "pay", order.lines, "pay", PAYMENT_PROVIDER, set_line_states=False
+def _mark_paid(payments: list[tuple[Order, dict[str, Any]]]) -> list[Invoice]:
+    if not payments:
+        return []
+    paid_at = utcnow()
+    for order, session in payments:
+        order.checkout_session_id = session.get("id") or order.checkout_session_id
+        order.payment_intent_id = session.get("payment_intent")
+        order.paid_cents, order.paid_at = order.total_cents, paid_at
+    orders = [order for order, _ in payments]
+    # The lines' new states are set with their invoice links below: one UPDATE for all lines.
+    line_states = change_orders_and_lines(
+        orders, "pay", "pay", PAYMENT_PROVIDER, set_line_states=False
     )
     # Everything that needs no invoice number comes first: taking a number locks the
     # cooperative's series until the commit, and every other payment to that cooperative
     # waits for it.
-    notifications.members_notified(order)
-    states = {line.id: state for line, state in zip(order.lines, line_states, strict=True)}
-    invoices = issue_invoices(order, states)
-    notifications.order_confirmed(order, invoices)
+    notifications.members_notified(orders)
+    states = {
+        line.id: state
+        for order, order_states in zip(orders, line_states, strict=True)
+        for line, state in zip(order.lines, order_states, strict=True)
+    }
+    invoices = issue_invoices(orders, states)
+    per_order: dict[int, list[Invoice]] = {order.id: [] for order in orders}
+    for invoice in invoices:
+        per_order[invoice.order_id].append(invoice)
+    notifications.orders_confirmed([(order, per_order[order.id]) for order in orders])
     return invoices
 
 
@@ -113,35 +137,39 @@ def buyer_details(order: Order) -> BuyerDetails:
     )
 
 
-def issue_invoices(order: Order, line_states: dict[int, str] | None = None) -> list[Invoice]:
-    """One invoice per cooperative in the order, each booked in the ledger; every order line
+def issue_invoices(orders: list[Order], line_states: dict[int, str] | None = None) -> list[Invoice]:
+    """One invoice per cooperative in each order, each booked in the ledger; every order line
     is linked to its invoice line (and to its shipping line), its reservation becomes a sale
-    and (with ``line_states``, by line id) it takes its new state, in one UPDATE of the lines.
-    Adds and flushes.
+    and (with ``line_states``, by line id) it takes its new state, in one UPDATE of all the
+    lines. Adds and flushes.
 
     Everything that can be read or checked before the numbers are taken is done first (the
     members, the levies, the ledger accounts and periods): a number locks its cooperative's
     series until the commit, so the part after it is kept to the inserts.
     """
     issue_date = today()
-    buyer = buyer_details(order)
-    cooperatives = _cooperatives(order)
-    groups = list(_by_cooperative(order.lines))
+    cooperatives = _cooperatives(orders)
+    groups = [
+        (order, cooperative_id, lines)
+        for order in orders
+        for cooperative_id, lines in _by_cooperative(order.lines)
+    ]
+    buyers = {order.id: buyer_details(order) for order in orders}
     requests = [
         InvoiceRequest(
             cooperative=cooperatives[cooperative_id],
-            buyer=buyer,
+            buyer=buyers[order.id],
             lines=[item for line in lines for item in invoice_inputs(line)],
             order_id=order.id,
         )
-        for cooperative_id, lines in groups
+        for order, cooperative_id, lines in groups
     ]
     drafts = draft_invoices(requests, issue_date=issue_date, delivery_date=issue_date)
     prepared = prepare_invoice_booking(drafts)
     invoices = store_invoices(drafts)
     book_invoices(invoices, prepared=prepared)
     _link_lines(
-        [(lines, invoice) for (_, lines), invoice in zip(groups, invoices, strict=True)],
+        [(lines, invoice) for (_, _, lines), invoice in zip(groups, invoices, strict=True)],
         line_states or {},
     )
     return invoices
@@ -173,16 +201,16 @@ def invoice_inputs(line: OrderLine) -> list[InvoiceLineInput]:
 def _by_cooperative(lines: list[OrderLine]) -> Iterator[tuple[int, list[OrderLine]]]:
     """Lines grouped per cooperative, in the order of the cooperatives' ids.
 
-    Always the same order, because issuing locks each cooperative's number series until the
-    commit: two payments that lock the same series in opposite orders would deadlock.
+    Always the same order within an order (``store_invoices`` takes the numbers of several
+    orders series by series, in the order of the cooperatives' ids).
     """
     ordered = sorted(lines, key=lambda line: (line.cooperative_id, line.position))
     for cooperative_id, group in groupby(ordered, key=lambda line: line.cooperative_id):
         yield cooperative_id, list(group)
 
 
-def _cooperatives(order: Order) -> dict[int, Cooperative]:
-    ids = {line.cooperative_id for line in order.lines}
+def _cooperatives(orders: list[Order]) -> dict[int, Cooperative]:
+    ids = {line.cooperative_id for order in orders for line in order.lines}
     # The levy versions too: issuing reads them, one lazy query per cooperative otherwise.
     query = (
         select(Cooperative)

@@ -52,35 +52,43 @@ def record(
     return event
 
 
-def change_order_and_lines(
-    order: Order,
+def change_orders_and_lines(
+    orders: list[Order],
     action: str,
-    lines: list[OrderLine],
     line_action: str,
     actor: Actor,
     *,
     set_line_states: bool = True,
-) -> list[str]:
+) -> list[list[str]]:
     """:func:`change_order` by ``action`` and :func:`change_line` by ``line_action`` for each
-    of ``lines``, with every status event written by one INSERT (nothing to read back).
+    order and every one of its lines, with all their status events written by one INSERT
+    (nothing to read back).
 
-    Returns the lines' new states. With ``set_line_states=False`` the caller sets them itself
-    before the transaction ends (together with other changes of the lines, so each line is
-    written once). Raises TransitionNotAllowed before anything changes. Does not commit.
+    Returns each order's lines' new states. With ``set_line_states=False`` the caller sets
+    them itself before the transaction ends (together with other changes of the lines, so
+    each line is written once). Raises TransitionNotAllowed before anything changes. Does
+    not commit.
     """
-    new_state = target(ORDER_TRANSITIONS, action, order.state)
-    line_states = [target(LINE_TRANSITIONS, line_action, line.state) for line in lines]
-    rows = [_event_values(order, action, actor, None, order.state, new_state)]
-    rows += [
-        _event_values(order, line_action, actor, line, line.state, line_state)
-        for line, line_state in zip(lines, line_states, strict=True)
+    new_states = [target(ORDER_TRANSITIONS, action, order.state) for order in orders]
+    line_states = [
+        [target(LINE_TRANSITIONS, line_action, line.state) for line in order.lines]
+        for order in orders
     ]
+    rows = []
+    for order, new_state, states in zip(orders, new_states, line_states, strict=True):
+        rows.append(_event_values(order, action, actor, None, order.state, new_state))
+        rows += [
+            _event_values(order, line_action, actor, line, line.state, line_state)
+            for line, line_state in zip(order.lines, states, strict=True)
+        ]
     # The new states first: the flush before the INSERT then writes each row once.
-    order.state = new_state
-    if set_line_states:
-        for line, line_state in zip(lines, line_states, strict=True):
-            line.state = line_state
-    db.session.execute(insert(OrderEvent.__table__), rows)
+    for order, new_state, states in zip(orders, new_states, line_states, strict=True):
+        order.state = new_state
+        if set_line_states:
+            for line, line_state in zip(order.lines, states, strict=True):
+                line.state = line_state
+    if rows:
+        db.session.execute(insert(OrderEvent.__table__), rows)
     return line_states
 
 

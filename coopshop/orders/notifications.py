@@ -7,7 +7,7 @@ which must stay short because it holds the cooperative's invoice number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -52,38 +52,46 @@ def members_of(lines: Iterable[OrderLine]) -> dict[int, Member]:
     return {member.id: member for member in db.session.scalars(query)}
 
 
-def members_notified(order: Order) -> None:
-    """Each member's notice of the lines they have to handle (no invoice details in it)."""
-    subject = _("Nieuwe bestelling %(reference)s", reference=order.reference)
-    link = external_url("member_orders.order", reference=order.reference)
+def members_notified(orders: Sequence[Order]) -> None:
+    """Each member's notice of the lines they have to handle in each of ``orders`` (no
+    invoice details in it); all members read with one query, all notices one INSERT."""
+    members = members_of(line for order in orders for line in order.lines)
+    emails = []
+    for order in orders:
+        subject = _("Nieuwe bestelling %(reference)s", reference=order.reference)
+        link = external_url("member_orders.order", reference=order.reference)
+        for member_id in dict.fromkeys(line.member_id for line in order.lines):
+            member = members[member_id]
+            emails.append(
+                render_email(
+                    member.user.email,
+                    subject,
+                    "orders/mail/member_new_order.txt",
+                    order=order,
+                    member=member,
+                    lines=[line for line in order.lines if line.member_id == member_id],
+                    link=link,
+                )
+            )
+    queue_emails(emails)
+
+
+def orders_confirmed(confirmed: Sequence[tuple[Order, list[Invoice]]]) -> None:
+    """Each buyer's confirmation, with the order's invoices attached."""
     queue_emails(
         [
             render_email(
-                member.user.email,
-                subject,
-                "orders/mail/member_new_order.txt",
+                order.email,
+                _("Bedankt voor uw bestelling %(reference)s", reference=order.reference),
+                "orders/mail/confirmation.txt",
+                attachments=pdf_attachments(invoices),
                 order=order,
-                member=member,
-                lines=[line for line in order.lines if line.member_id == member.id],
-                link=link,
+                invoices=invoices,
+                link=order_link(order),
             )
-            for member in members_of(order.lines).values()
+            for order, invoices in confirmed
         ]
     )
-
-
-def order_confirmed(order: Order, invoices: list[Invoice]) -> None:
-    """The buyer's confirmation, with the invoices attached."""
-    email = render_email(
-        order.email,
-        _("Bedankt voor uw bestelling %(reference)s", reference=order.reference),
-        "orders/mail/confirmation.txt",
-        attachments=pdf_attachments(invoices),
-        order=order,
-        invoices=invoices,
-        link=order_link(order),
-    )
-    queue_emails([email])
 
 
 def line_changed(line: OrderLine, credit_notes: list[Invoice] | None = None) -> None:

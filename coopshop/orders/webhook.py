@@ -1,9 +1,10 @@
 """The one payment event handler: what each verified event means for an order.
 
-Registered with ``payments.webhooks.register_handler`` at app start. It runs inside the
-transaction of whoever delivered the event (the webhook endpoint, or the simulator's page) and
-never commits. Every event is remembered by its id first, so a repeated event changes nothing;
-every change checks the order's state, so retries and out-of-order delivery are harmless:
+Registered with ``payments.webhooks.register_handler`` at app start. It gets the stored
+events in batches, in the order they arrived, inside the transaction that marks them
+processed (the webhook's batch, or the simulator's page), and never commits. Payments does
+the de-duplication by event id, so an event reaches it once; every change checks the order's
+state, so retries and out-of-order delivery are harmless:
 
 ====================================================  =========================================
 event                                                 order in state → what happens
@@ -22,6 +23,11 @@ checkout.session.expired                              awaiting payment → expir
 charge.refunded                                       the refunds it lists are confirmed.
 anything else, or an order we do not know             nothing (the event is stored).
 ====================================================  =========================================
+
+A run of payment confirmations for different orders is confirmed together
+(``confirm_payments``): one locked query for the orders, one statement per table for their
+invoices, postings and e-mails. Any other event ends the run and is handled on its own, so
+the order in which events arrived is kept.
 """
 
 from __future__ import annotations
@@ -35,64 +41,95 @@ from sqlalchemy.orm import joinedload
 
 from coopshop.extensions import db
 from coopshop.orders import stock
-from coopshop.orders.confirmation import confirm_payment
+from coopshop.orders.confirmation import confirm_payments
 from coopshop.orders.history import PAYMENT_PROVIDER, change_line, change_order
 from coopshop.orders.models import Order, OrderState
 from coopshop.orders.refunds import confirm_refunds
 from coopshop.payments.gateway import VerifiedEvent
-from coopshop.payments.webhooks import mark_event_processed, remember_event
 
 log = logging.getLogger(__name__)
 PAID_STATUSES = ("paid", "no_payment_required")
 
 
-def handle_payment_event(event: VerifiedEvent) -> None:
-    """Act on a verified event once; see the module docstring. Adds and flushes only."""
-    if not remember_event(event):
+def handle_payment_events(events: list[VerifiedEvent]) -> None:
+    """Act on verified events in the order given; see the module docstring. Adds and
+    flushes only."""
+    run: dict[tuple[str, str], dict[str, Any]] = {}  # paid sessions by order, in order
+    for event in events:
+        session = event.data_object
+        if _confirms_payment(event):
+            key = _order_key(session)
+            if key in run:  # the same order twice: the first must be done before the next
+                confirm_paid_sessions(list(run.values()))
+                run.clear()
+            run[key] = session
+            continue
+        confirm_paid_sessions(list(run.values()))
+        run.clear()
+        handler = HANDLERS.get(event.type)
+        if handler is not None:
+            handler(session)
+    confirm_paid_sessions(list(run.values()))
+
+
+def _confirms_payment(event: VerifiedEvent) -> bool:
+    if event.type == "checkout.session.completed":
+        return event.data_object.get("payment_status") in PAID_STATUSES
+    return event.type == "checkout.session.async_payment_succeeded"
+
+
+def _order_key(session: dict[str, Any]) -> tuple[str, str]:
+    """(order id, reference) from the session's metadata, as sent; empty when missing."""
+    metadata = session.get("metadata") or {}
+    order_id, reference = metadata.get("order_id"), metadata.get("reference")
+    if isinstance(order_id, str) and order_id.isdigit() and isinstance(reference, str):
+        return order_id, reference
+    return "", str(session.get("id"))
+
+
+def confirm_paid_sessions(sessions: list[dict[str, Any]]) -> None:
+    """Confirm the payment of each session's order (each order once), together."""
+    if not sessions:
         return
-    handler = HANDLERS.get(event.type)
-    if handler is not None:
-        handler(event.data_object)
-    mark_event_processed(event)
+    orders = orders_of_sessions(sessions)
+    confirm_payments(
+        [(orders[key], session) for session in sessions if (key := _order_key(session)) in orders]
+    )
 
 
-def order_of_session(session: dict[str, Any]) -> Order | None:
-    """The order a checkout session is for, locked; None when the session is not ours.
+def orders_of_sessions(sessions: list[dict[str, Any]]) -> dict[tuple[str, str], Order]:
+    """The orders the sessions are for, locked in the order of their ids, with their lines;
+    by (order id, reference). A session without a known order is logged and left out.
 
     The order id in the metadata must come with that order's own reference, so an event can
     only ever touch the order it was created for.
     """
-    metadata = session.get("metadata") or {}
-    order_id, reference = metadata.get("order_id"), metadata.get("reference")
-    if not (isinstance(order_id, str) and order_id.isdigit() and reference):
-        log.info("Payment event for session %s without an order", session.get("id"))
-        return None
-    # The lines come in the same query (only the order's row is locked: FOR UPDATE OF).
-    order = (
+    keys = {_order_key(session) for session in sessions}
+    ids = {int(order_id) for order_id, _ in keys if order_id}
+    found = (
         db.session.scalars(
             select(Order)
-            .where(Order.id == int(order_id), Order.reference == reference)
+            .where(Order.id.in_(ids))
+            .order_by(Order.id)
             .options(joinedload(Order.lines))
             .with_for_update(of=Order)
             .execution_options(populate_existing=True)
         )
         .unique()
-        .one_or_none()
+        .all()
+        if ids
+        else []
     )
-    if order is None:
-        log.warning("Payment event for unknown order %s (%s)", order_id, reference)
-    return order
+    orders = {(str(order.id), order.reference): order for order in found}
+    for key in keys - orders.keys():
+        log.warning("Payment event for unknown order %s (%s)", *key)
+    return orders
 
 
-def on_completed(session: dict[str, Any]) -> None:
-    if session.get("payment_status") in PAID_STATUSES:
-        on_paid(session)
-
-
-def on_paid(session: dict[str, Any]) -> None:
-    order = order_of_session(session)
-    if order is not None:
-        confirm_payment(order, session)
+def order_of_session(session: dict[str, Any]) -> Order | None:
+    """The order a checkout session is for, locked, with its lines; None when the session is
+    not ours (see :func:`orders_of_sessions`)."""
+    return orders_of_sessions([session]).get(_order_key(session))
 
 
 def on_failed(session: dict[str, Any]) -> None:
@@ -119,9 +156,9 @@ def on_refunded(charge: dict[str, Any]) -> None:
     confirm_refunds(charge)
 
 
+# Confirmations of payments are taken apart above; a completed session that is not paid yet
+# (an asynchronous method is pending) needs nothing.
 HANDLERS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "checkout.session.completed": on_completed,
-    "checkout.session.async_payment_succeeded": on_paid,
     "checkout.session.async_payment_failed": on_failed,
     "checkout.session.expired": on_expired,
     "charge.refunded": on_refunded,

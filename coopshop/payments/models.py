@@ -1,8 +1,8 @@
 """The simulator's checkout sessions and refunds, and the payment events received.
 
 ``simulated_checkout`` and ``simulated_refund`` play the part of Stripe's own records when
-there are no Stripe keys. ``payment_event`` holds every event a handler has taken in, so a
-retried or replayed event is recognised by its id.
+there are no Stripe keys. ``payment_event`` holds every verified event taken in, so a retried
+or replayed event is recognised by its id, and it is the queue of events still to handle.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, String
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -69,9 +69,22 @@ class SimulatedRefund(db.Model):
 
 
 class StoredEvent(db.Model):
-    """A payment event taken in by the handler; the unique event id de-duplicates retries."""
+    """A verified payment event; the unique event id de-duplicates retries.
+
+    Waiting to be handled while ``processed_at`` is empty; ``attempts`` counts the tries, and
+    ``last_error`` says why the last one failed.
+    """
 
     __tablename__ = "payment_event"
+    __table_args__ = (
+        # The queue: only the few unprocessed events are in this index.
+        Index(
+            "ix_payment_event_waiting",
+            "id",
+            postgresql_where="processed_at IS NULL",
+            sqlite_where="processed_at IS NULL",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(255), unique=True)
@@ -79,6 +92,8 @@ class StoredEvent(db.Model):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 def as_utc(moment: datetime) -> datetime:

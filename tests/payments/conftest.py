@@ -21,8 +21,8 @@ def received() -> list[VerifiedEvent]:
 @pytest.fixture
 def handle_events(app: Flask, received: list[VerifiedEvent]) -> Iterator[Callable]:
     """Register a handler on the test app that records every event it gets."""
-    register_handler(received.append, app)
-    yield received.append
+    register_handler(received.extend, app)
+    yield received.extend
     register_handler(None, app)
 
 

@@ -247,7 +247,7 @@ def csrf_app(app: Flask, tmp_path: Path) -> Iterator[Flask]:
 
 def test_the_buttons_need_the_form_token(csrf_app):
     received = []
-    register_handler(received.append, csrf_app)
+    register_handler(received.extend, csrf_app)
     session = create_checkout(csrf_app)
     client = csrf_app.test_client()
     page = client.get(f"/betaalsimulator/{session.id}").get_data(as_text=True)
