@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import os
 import pstats
 import time
@@ -167,6 +168,7 @@ def main() -> None:
                 db.session.commit()
         cooperative_id = db.session.scalar(select(func.min(Cooperative.id)))
         db.session.commit()
+        gc.collect()  # as bench.settlement does before its timings
         profiler = cProfile.Profile() if args.profile else None
         for n in range(args.runs):
             aggregate = bench.aggregate_seconds(cooperative_id)

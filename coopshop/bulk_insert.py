@@ -2,49 +2,63 @@
 
 SQLite takes the driver's ``executemany`` in process, cheaply. On PostgreSQL psycopg sends an
 ``executemany`` as one INSERT per row, and a multi-row ``VALUES`` list is no better (the server
-parses and plans thousands of parameters; arrays per column cost as much again in psycopg's
-Python array dumping). What is fast there is one JSON parameter holding every row:
-
-    INSERT INTO settlement_line (report_id, member_id, ...)
-    SELECT report_id, member_id, ... FROM json_populate_recordset(NULL::settlement_line, :rows)
-
-one statement and one plan whatever the number of rows, the JSON made by the standard
-library's C encoder, and each value converted to its column's own type by the server. Adds
-only; the caller's transaction commits.
+parses and plans thousands of parameters). What is fast there is ``COPY ... FROM STDIN``: one
+statement whatever the number of rows, each value sent as text in its column's own format
+(psycopg's dumpers) and parsed by the server without a plan. A thousand report lines of 17
+columns: 10-16 ms, against 17-25 ms (and three times the client's CPU) for the earlier
+``INSERT ... SELECT ... FROM json_populate_recordset(:rows)``; for ten postings 0.3 against
+0.5 ms. COPY checks constraints and fires row triggers as INSERT does. Adds only; the
+caller's transaction commits.
 """
 
 from __future__ import annotations
 
-import json
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert, text
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import DBAPIError
 
 from coopshop.extensions import db
 
 
 def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` into ``table``: dicts with the same keys (two or more columns), with
-    plain values only, int, str, bool or None (on PostgreSQL they travel as JSON: json.dumps
-    raises TypeError for anything else)."""
+    plain values only, int, str, bool or None."""
     if not rows:
         return
-    dialect = db.session.get_bind().dialect
+    connection = db.session.connection()
+    dialect = connection.dialect
     quote = dialect.identifier_preparer
     name = quote.format_table(table)
     columns = ", ".join(quote.quote(column) for column in rows[0])
+    values = itemgetter(*rows[0])
     if dialect.name == "postgresql":
-        statement = text(
-            f"INSERT INTO {name} ({columns}) SELECT {columns} "
-            f"FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json))"
-        )
-        db.session.execute(statement, {"rows": json.dumps(rows, separators=(",", ":"))})
+        _copy(connection, f"COPY {name} ({columns}) FROM STDIN", map(values, rows))
     elif dialect.paramstyle == "qmark":
         # SQLite: the driver's own executemany, without SQLAlchemy's work per row.
-        values = ", ".join("?" * len(rows[0]))
-        get = itemgetter(*rows[0])
-        sql = f"INSERT INTO {name} ({columns}) VALUES ({values})"
-        db.session.connection().exec_driver_sql(sql, [get(row) for row in rows])
+        placeholders = ", ".join("?" * len(rows[0]))
+        sql = f"INSERT INTO {name} ({columns}) VALUES ({placeholders})"
+        connection.exec_driver_sql(sql, [values(row) for row in rows])
     else:
-        db.session.execute(insert(table), rows)
+        connection.execute(insert(table), rows)
+
+
+def _copy(connection: Connection, statement: str, rows: Any) -> None:
+    """COPY the rows through psycopg, in the connection's transaction.
+
+    Announced to SQLAlchemy's ``before_cursor_execute`` listeners like any statement (so
+    that query counts include it), and with psycopg's errors raised as SQLAlchemy's, as an
+    INSERT would raise them (IntegrityError for a foreign key, DBAPIError for a trigger).
+    """
+    driver = connection.connection.driver_connection
+    dbapi = connection.dialect.loaded_dbapi
+    with driver.cursor() as cursor:
+        connection.dispatch.before_cursor_execute(connection, cursor, statement, (), None, False)
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except dbapi.Error as error:
+            raise DBAPIError.instance(statement, None, error, dbapi.Error) from error
+        connection.dispatch.after_cursor_execute(connection, cursor, statement, (), None, False)

@@ -16,7 +16,7 @@ from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
 from coopshop.ledger.accounts import member_payable, municipality_payable
 from coopshop.ledger.models import EntryKind, Leg
-from coopshop.ledger.services import Line, NewEntry, post_entries
+from coopshop.ledger.services import Line, NewEntry, PreparedBooking, post_entries
 from coopshop.settlement.documents import (
     ReportCorrection,
     ReportDocument,
@@ -152,13 +152,18 @@ def _line_row(report_id: int, position: int, line: ReportLine) -> dict[str, Any]
     return row
 
 
-def post_offsets(issued: list[tuple[SettlementReport, ReportDocument]]) -> None:
+def post_offsets(
+    issued: list[tuple[SettlementReport, ReportDocument]],
+    account_ids: dict[str, int] | None = None,
+) -> None:
     """Move what is withheld from the members' pots to the municipalities' payable accounts.
 
     One entry per report that withholds anything, dated on the last day of the settled period:
     a debit on each member's payable (leg ``offset``, tagged with the member, so it shows on
     the member's statement) and one credit on the municipality's payable. All of them through
-    :func:`coopshop.ledger.services.post_entries`, in one statement per table. Adds only.
+    :func:`coopshop.ledger.services.post_entries`, in one statement per table; ``account_ids``
+    (id by code) are accounts already read, which the ledger then does not look up again (it
+    loads or creates the others). Adds only.
     """
     entries = []
     for report, document in issued:
@@ -186,4 +191,4 @@ def post_offsets(issued: list[tuple[SettlementReport, ReportDocument]]) -> None:
                 links={"settlement_id": report.id},
             )
         )
-    post_entries(entries)
+    post_entries(entries, PreparedBooking(account_ids=dict(account_ids or {})))

@@ -18,7 +18,16 @@ from sqlalchemy.orm import aliased
 from coopshop.cooperatives.models import Member
 from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice
-from coopshop.ledger.models import EntryKind, JournalEntry, Leg, PeriodLock, Posting
+from coopshop.ledger.accounts import member_payable
+from coopshop.ledger.models import (
+    EntryKind,
+    JournalEntry,
+    LedgerAccount,
+    Leg,
+    OwnerType,
+    PeriodLock,
+    Posting,
+)
 from coopshop.settlement.models import SettlementLine, SettlementReport
 
 
@@ -118,6 +127,18 @@ def current_report() -> ColumnElement[bool]:
     """True for a report that no later version replaces."""
     newer = aliased(SettlementReport)
     return ~exists().where(newer.replaces_id == SettlementReport.id)
+
+
+def member_payable_ids(cooperative_id: int) -> dict[str, int]:
+    """The payable accounts of the cooperative's members that exist, id by code: one query
+    by the cooperative, instead of naming a thousand codes."""
+    query = select(LedgerAccount.owner_id, LedgerAccount.id).where(
+        LedgerAccount.cooperative_id == cooperative_id,
+        LedgerAccount.owner_type == OwnerType.MEMBER,
+        LedgerAccount.kind == "payable",
+    )
+    rows = db.session.connection().execute(query)
+    return {member_payable(member_id): account_id for member_id, account_id in rows}
 
 
 def months_used(cooperative_id: int) -> dict[int, int]:

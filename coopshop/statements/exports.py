@@ -39,8 +39,16 @@ class Table:
 
 def decimal_text(cents: int) -> str:
     """Cents as an exact decimal with a point: -1234 → '-12.34', 0 → '0.00'. Integers only."""
-    euros, rest = divmod(abs(cents), 100)
-    return f"{'-' if cents < 0 else ''}{euros}.{rest:02d}"
+    if cents >= 0:  # the common case first: a report formats thousands of these
+        return f"{cents // 100}.{cents % 100:02d}"
+    return f"-{-cents // 100}.{-cents % 100:02d}"
+
+
+def _comma_text(cents: int) -> str:
+    """Cents with a decimal comma, as :func:`decimal_text` writes them with a point."""
+    if cents >= 0:
+        return f"{cents // 100},{cents % 100:02d}"
+    return f"-{-cents // 100},{-cents % 100:02d}"
 
 
 def csv_value(cell: Cell) -> str:
@@ -54,10 +62,7 @@ def to_csv(table: Table) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(table.headers)
     writer.writerows(
-        [
-            decimal_text(cell.cents).replace(".", ",") if type(cell) is Money else str(cell)
-            for cell in row
-        ]
+        [_comma_text(cell.cents) if type(cell) is Money else str(cell) for cell in row]
         for row in table.rows
     )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -108,18 +113,20 @@ def _row(number: int, cells: list[Cell], letters: list[str], widths: list[int], 
     parts = [f'<row r="{number}">']
     append = parts.append
     for index, cell in enumerate(cells):
-        if isinstance(cell, Money):
-            text = decimal_text(cell.cents)
+        kind = type(cell)  # exact types first: a report has thousands of cells
+        if kind is Money or (kind is not str and isinstance(cell, Money)):
+            cents = cell.cents  # type: ignore[union-attr]
+            text = decimal_text(cents)
             append(f'<c r="{letters[index]}{number}" s="2" t="n"><v>{text}</v></c>')
-            if not cell.cents:
+            if not cents:
                 continue
-        elif isinstance(cell, int):
+        elif kind is not str and isinstance(cell, int):
             text = str(cell)
             append(f'<c r="{letters[index]}{number}"{style} t="n"><v>{text}</v></c>')
             if not cell:
                 continue
         else:
-            text = str(cell)
+            text = cell if kind is str else str(cell)  # type: ignore[assignment]
             if not text:
                 continue
             append(
