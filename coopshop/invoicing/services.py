@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from coopshop.bulk_returning import insert_rows_returning
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
 from coopshop.invoicing.errors import (
@@ -207,11 +208,7 @@ def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
     # Core INSERTs that return only the new ids, matched back by number and by position
     # (not by the order of RETURNING, which SQLite keeps only row by row).
     invoice_table, line_table = Invoice.__table__, InvoiceLine.__table__
-    ids = dict(
-        db.session.execute(
-            insert(invoice_table).returning(invoice_table.c.number, invoice_table.c.id), rows
-        ).all()
-    )
+    ids = dict(insert_rows_returning(invoice_table, rows, ("number", "id")))
     line_rows = [
         {**line, "invoice_id": ids[row["number"]]}
         for draft, row in zip(drafts, rows, strict=True)
@@ -219,11 +216,8 @@ def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
     ]
     line_ids = {
         (invoice_id, position): line_id
-        for invoice_id, position, line_id in db.session.execute(
-            insert(line_table).returning(
-                line_table.c.invoice_id, line_table.c.position, line_table.c.id
-            ),
-            line_rows,
+        for invoice_id, position, line_id in insert_rows_returning(
+            line_table, line_rows, ("invoice_id", "position", "id")
         )
     }
     invoices = []

@@ -15,10 +15,10 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import lazyload
 
 from coopshop.bulk_insert import insert_rows
+from coopshop.bulk_returning import insert_rows_returning
 from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import Conflict, DomainError
 from coopshop.extensions import db
@@ -286,19 +286,9 @@ def _insert_entries(entries: Sequence[NewEntry]) -> dict[str, int]:
         }
         for entry in entries
     ]
-    statement = (
-        _dialect_insert()(table)
-        .on_conflict_do_nothing(index_elements=["reference"])
-        .returning(table.c.reference, table.c.id)
+    return dict(
+        insert_rows_returning(table, values, ("reference", "id"), skip_conflicts_on="reference")
     )
-    # An executemany (batched into one INSERT by SQLAlchemy's insertmanyvalues), not a
-    # multi-row VALUES, whose SQL would be compiled anew for every call.
-    return dict(db.session.execute(statement, values).all())
-
-
-def _dialect_insert() -> Any:
-    dialect = db.session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _entry_with_reference(reference: str) -> JournalEntry | None:

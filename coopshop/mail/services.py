@@ -14,6 +14,8 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
+from coopshop.bulk_insert import insert_rows
+from coopshop.bulk_returning import insert_rows_returning
 from coopshop.extensions import db
 from coopshop.mail.models import OutboxAttachment, OutboxMessage
 from coopshop.models_base import utcnow
@@ -121,9 +123,7 @@ def queue_emails(emails: Sequence[Email]) -> None:
             "last_error": None,
         }
 
-    plain = [row(email) for email in emails if not email.attachments]
-    if plain:
-        db.session.execute(insert(messages), plain)
+    insert_rows(messages, [row(email) for email in emails if not email.attachments])
     with_attachments = [email for email in emails if email.attachments]
     if not with_attachments:
         return
@@ -140,7 +140,10 @@ def queue_emails(emails: Sequence[Email]) -> None:
         for email, message_id in zip(with_attachments, message_ids, strict=True)
         for filename, mimetype, content in email.attachments
     ]
-    db.session.execute(insert(attachments), attachment_rows)
+    if all(row["content"] is None for row in attachment_rows):
+        insert_rows(attachments, attachment_rows)
+    else:  # bytes do not travel as JSON
+        db.session.execute(insert(attachments), attachment_rows)
 
 
 def _inserted_ids(messages: Any, rows: list[dict[str, object]]) -> list[int]:
@@ -154,9 +157,11 @@ def _inserted_ids(messages: Any, rows: list[dict[str, object]]) -> list[int]:
     if len(set(keys)) < len(keys):
         returning = insert(messages).returning(messages.c.id, sort_by_parameter_order=True)
         return list(db.session.scalars(returning, rows))
-    returning = insert(messages).returning(messages.c.recipient, messages.c.subject, messages.c.id)
     ids = {
-        (recipient, subject): id_ for recipient, subject, id_ in db.session.execute(returning, rows)
+        (recipient, subject): id_
+        for recipient, subject, id_ in insert_rows_returning(
+            messages, rows, ("recipient", "subject", "id")
+        )
     }
     return [ids[key] for key in keys]
 

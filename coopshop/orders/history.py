@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
-
+from coopshop.bulk_insert import insert_rows
 from coopshop.extensions import db
 from coopshop.models_base import utcnow
 from coopshop.orders.models import Order, OrderEvent, OrderLine
@@ -87,8 +86,7 @@ def change_orders_and_lines(
         if set_line_states:
             for line, line_state in zip(order.lines, states, strict=True):
                 line.state = line_state
-    if rows:
-        db.session.execute(insert(OrderEvent.__table__), rows)
+    insert_rows(OrderEvent.__table__, rows)
     return line_states
 
 

@@ -55,9 +55,13 @@ BATCH_SIZE = 100
 WORK_SECONDS = 5.0
 # Events that failed this many times are left for a person to look at.
 MAX_ATTEMPTS = 5
-# Any fixed number, the same in every process: the key of the PostgreSQL advisory lock that
-# lets one transaction at a time work off stored events.
+# Any fixed numbers, the same in every process: the keys of the PostgreSQL advisory locks.
+# The turn: one transaction at a time works off stored events.
 ADVISORY_LOCK_KEY = 0x636F6F70  # "coop"
+# Storing: each delivery holds it shared while it stores its event; the one whose turn ends
+# takes it alone before its last look, so it waits for every delivery that saw the turn
+# taken and left its event to it.
+STORING_LOCK_KEY = 0x636F6F71
 
 
 def register_handler(handler: Handler | None, app: Flask | None = None) -> None:
@@ -81,12 +85,14 @@ def receive_webhook(payload: bytes, signature_header: str | None) -> VerifiedEve
     reaches the caller: the event is ours once it is stored.
     """
     event = get_gateway().parse_event(payload, signature_header)
-    if remember_event(event):
-        db.session.commit()
-        process_stored_events()
-    else:
+    if not remember_event(event):
         # Seen before: whoever stored it first saw to it being handled.
         db.session.rollback()
+        return event
+    turn_taken = _turn_taken_while_storing()
+    db.session.commit()
+    if not turn_taken:
+        process_stored_events()
     return event
 
 
@@ -289,7 +295,27 @@ def _claim_statement(condition: Any) -> Any:
     )
 
 
+def _turn_taken_while_storing() -> bool:
+    """PostgreSQL: True when another transaction is working off the events now; it will see
+    ours (see STORING_LOCK_KEY). One statement in the storing transaction, instead of a
+    transaction of its own. SQLite: always False (the claim itself waits for the writer)."""
+    if not _is_postgresql():
+        return False
+    return not db.session.scalar(
+        # MATERIALIZED: the shared lock is taken before the turn is tried.
+        text(
+            "WITH storing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(:storing)) "
+            "SELECT pg_try_advisory_xact_lock(:turn) FROM storing"
+        ),
+        {"storing": STORING_LOCK_KEY, "turn": ADVISORY_LOCK_KEY},
+    )
+
+
 def _fresh_events_waiting() -> bool:
+    """Whether untried events wait, seen after every delivery that is storing one now has
+    committed (PostgreSQL: STORING_LOCK_KEY taken alone)."""
+    if _is_postgresql():
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORING_LOCK_KEY})
     table = StoredEvent.__table__
     waiting = db.session.scalar(
         select(table.c.id).where(table.c.processed_at.is_(None), table.c.attempts == 0).limit(1)

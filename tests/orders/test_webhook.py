@@ -16,6 +16,7 @@ from coopshop.orders.models import LineState, OrderEvent, OrderRefund, OrderStat
 from coopshop.payments.gateway import get_gateway
 from coopshop.payments.models import SimulatedRefund, StoredEvent
 from coopshop.payments.webhooks import process_stored_events, remember_event
+from tests.conftest import BACKEND
 from tests.orders.helpers import (
     WEBHOOK,
     counts,
@@ -314,8 +315,9 @@ def two_cooperative_orders(app, client, shop, count: int) -> list[str]:
 def test_a_two_cooperative_confirmation_stays_within_its_statement_budget(app, client, shop):
     """The whole delivery (event stored and committed, then claimed, order paid, two invoices
     numbered, stored and booked, three e-mails queued, event marked processed) in at most 23
-    SQL statements, all of them counted at the cursor; the same event again is only stored
-    (and found to be there)."""
+    SQL statements on SQLite and 25 on PostgreSQL (its advisory locks: the turn to work off
+    events, taken twice, and the storing lock), all of them counted at the cursor; the same
+    event again is only stored (and found to be there)."""
     [reference] = two_cooperative_orders(app, client, shop, 1)
     session = session_object(app, reference)
 
@@ -325,7 +327,7 @@ def test_a_two_cooperative_confirmation_stays_within_its_statement_budget(app, c
         again = post_event(client, app, "checkout.session.completed", session, "evt_budget")
 
     assert (response.status_code, again.status_code) == (200, 200)
-    assert len(first) <= 23, "\n".join(first)
+    assert len(first) <= (25 if BACKEND == "postgresql" else 23), "\n".join(first)
     assert len(repeat) == 1 and repeat[0].lstrip().startswith("INSERT INTO payment_event")
     assert order_state(app, reference) == ("paid", ["open", "open"], ["sold", "none"])
     assert counts(app) == {"invoices": 4, "entries": 4}

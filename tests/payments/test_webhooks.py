@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +16,14 @@ from coopshop import create_app
 from coopshop.extensions import db
 from coopshop.mail.models import OutboxMessage
 from coopshop.mail.services import Email, queue_emails
+from coopshop.models_base import utcnow
 from coopshop.payments.gateway import VerifiedEvent
 from coopshop.payments.models import StoredEvent
 from coopshop.payments.signing import sign_payload
 from coopshop.payments.simulator_events import simulator_webhook_secret
 from coopshop.payments.webhooks import (
     ADVISORY_LOCK_KEY,
+    STORING_LOCK_KEY,
     deliver,
     mark_events_processed,
     process_stored_events,
@@ -341,3 +344,37 @@ def test_the_webhook_needs_no_form_token_its_signature_authenticates_it(csrf_app
     response = post_event(csrf_app.test_client(), payload, simulator_signature(csrf_app, payload))
 
     assert response.status_code == 200
+
+
+def test_a_turn_that_ends_waits_for_deliveries_storing_now_and_sees_their_events(app):
+    """The race the storing lock closes: a delivery that found the turn taken commits its
+    event just after the holder's last batch; the holder's last look must still see it."""
+    if BACKEND != "postgresql":
+        pytest.skip("the locks are PostgreSQL's advisory locks")
+    received = []
+    register_handler(received.extend, app)
+    with app.app_context():
+        delivery = db.engine.connect()
+        storing = delivery.begin()
+        # A delivery mid-way: its event inserted, the storing lock held shared, not committed.
+        delivery.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": STORING_LOCK_KEY}
+        )
+        delivery.execute(
+            StoredEvent.__table__.insert().values(
+                event_id="evt_late",
+                type="charge.refunded",
+                attempts=0,
+                received_at=utcnow(),
+                payload={"id": "evt_late", "created": 1, "data": {"object": {}}},
+            )
+        )
+        timer = threading.Timer(0.5, storing.commit)
+        timer.start()
+        try:
+            # The holder's last look waits for the delivery's commit, then finds its event.
+            assert process_stored_events() == 1
+        finally:
+            timer.join()
+            delivery.close()
+    assert [event.id for event in received] == ["evt_late"]
