@@ -21,6 +21,7 @@ import argparse
 import cProfile
 import http.client
 import json
+import os
 import pstats
 import queue
 import secrets
@@ -180,6 +181,30 @@ def post_all(
     return time.perf_counter() - started, latencies, failed
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far (user + system) by the processes on this machine, by part:
+    the app's gunicorn processes, the PostgreSQL server, this process (the client and the
+    waiting) and everything else (another process's load shows up here)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parts: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        if stat.parent.name == str(os.getpid()):
+            part = "client"
+        elif b"gunicorn" in command:
+            part = "app"
+        elif command.startswith(b"postgres") or b"postgres:" in command:
+            part = "PostgreSQL"
+        else:
+            part = "other"
+        parts[part] = parts.get(part, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return parts
+
+
 def wait_until_handled(app: Flask, timeout: float = 60.0) -> int:
     """Wait until no stored event is left unprocessed (at most ``timeout`` s); how many are
     left then."""
@@ -261,11 +286,16 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, object]:
     env |= {"COOPSHOP_ENV_NAME": "production", "COOPSHOP_OUTBOX_DIR": str(OUT / "outbox")}
     with gunicorn(args.app_spec, env, "/gezond") as base_url:
         events = signed_events(app, references)
+        cpu_before = cpu_seconds()
         started = time.perf_counter()
         posting, latencies, failed = post_all(base_url, events, args.connections)
         # End to end: until every event is handled, not only answered.
         waiting = wait_until_handled(app)
         seconds = time.perf_counter() - started
+        cpu_used = {
+            part: round((spent - cpu_before.get(part, 0.0)) * 1000 / len(events), 2)
+            for part, spent in cpu_seconds().items()
+        }
         # As Stripe does with an event not answered with 200: deliver it again, later.
         retried = post_all(base_url, failed, 1)[2] if failed else []
         if failed:
@@ -274,6 +304,7 @@ def measure(backend: str, args: argparse.Namespace) -> dict[str, object]:
         "events/s": round(len(latencies) / seconds, 1),
         "answered/s": round(len(latencies) / posting, 1),
         "left unhandled": waiting,
+        "CPU ms per event": cpu_used,
         "p50 ms": percentile(latencies, 0.50),
         "p95 ms": percentile(latencies, 0.95),
         "failures": len(failed),

@@ -13,7 +13,14 @@ from sqlalchemy import select
 
 from coopshop.extensions import db
 from coopshop.mail.models import OutboxMessage
-from coopshop.mail.services import deliver_pending, queue_email
+from coopshop.mail.services import (
+    Email,
+    RenderLater,
+    deliver_pending,
+    queue_email,
+    queue_emails,
+    register_body_renderer,
+)
 from tests.factories import gen_buyer
 
 
@@ -179,3 +186,52 @@ def test_with_a_mail_server_messages_go_out_over_verified_tls(app, fake_smtp):
     assert outbox_files(app) == []
     (message,) = messages(app)
     assert message.sent_at is not None
+
+
+def queue_later(app, kind: str, key: str) -> None:
+    with app.app_context():
+        queue_emails([Email("jan@example.com", "Later geschreven", RenderLater(kind, key))])
+        db.session.commit()
+
+
+def test_a_body_rendered_later_is_written_at_delivery_and_kept(app):
+    calls = []
+
+    def greeting(key: str) -> str:
+        calls.append(key)
+        return f"Hallo {key}, geschreven bij het versturen."
+
+    register_body_renderer("greeting", greeting, app)
+    queue_later(app, "greeting", "Jan")
+    (queued,) = messages(app)
+    assert (queued.body_text, queued.body_render_kind, queued.body_render_key) == (
+        None,
+        "greeting",
+        "Jan",
+    )
+
+    assert deliver(app) == 1
+
+    [path] = outbox_files(app)
+    sent = message_from_bytes(path.read_bytes(), policy=policy.default)
+    assert (
+        sent.get_body(("plain",)).get_content().strip()
+        == "Hallo Jan, geschreven bij het versturen."
+    )
+    (message,) = messages(app)
+    assert message.body_text == "Hallo Jan, geschreven bij het versturen."
+    assert calls == ["Jan"]
+
+
+def test_a_body_that_cannot_be_rendered_stays_in_the_outbox_with_its_error(app):
+    register_body_renderer("broken", lambda key: 1 / 0, app)
+    queue_later(app, "broken", "x")
+    queue_later(app, "unknown", "y")
+
+    assert deliver(app) == 0
+
+    broken, unknown = messages(app)
+    assert (broken.sent_at, broken.attempts, broken.body_text) == (None, 1, None)
+    assert "division by zero" in broken.last_error
+    assert unknown.last_error == "no body renderer for 'unknown'"
+    assert outbox_files(app) == []

@@ -12,12 +12,28 @@ from coopshop.models_base import created_at_column
 
 
 class OutboxMessage(db.Model):
+    """An e-mail waiting to be sent, or sent.
+
+    Either ``body_text`` holds the text, or ``body_render_kind`` and ``body_render_key`` name
+    what to render when the message is delivered (the e-mails of a payment confirmation), so
+    that the transaction queueing it does not pay for rendering it. The text is stored once
+    rendered, so a retried delivery sends the very same message.
+    """
+
     __tablename__ = "outbox_message"
+    __table_args__ = (
+        CheckConstraint(
+            "body_text IS NOT NULL OR (body_render_kind IS NOT NULL AND body_render_key IS NOT NULL)",
+            name="body_or_renderer",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(255))
-    body_text: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str | None] = mapped_column(Text)
+    body_render_kind: Mapped[str | None] = mapped_column(String(40))
+    body_render_key: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_at_column()
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,11 +21,13 @@ from coopshop.mail.models import OutboxAttachment, OutboxMessage
 from coopshop.models_base import utcnow
 
 RENDERERS_KEY = "coopshop.mail.attachment_renderers"
+BODY_RENDERERS_KEY = "coopshop.mail.body_renderers"
 
 
 @dataclass(frozen=True)
 class RenderLater:
-    """Attachment content made at delivery time by the renderer registered for ``kind``."""
+    """An attachment's content, or a message's body, made at delivery time by the renderer
+    registered for ``kind``, from ``key`` (text that says what to render)."""
 
     kind: str
     key: str
@@ -34,10 +36,12 @@ class RenderLater:
 # (filename, mimetype, the bytes or what to render at delivery)
 Attachment = tuple[str, str, bytes | RenderLater]
 Renderer = Callable[[str], bytes]
+BodyRenderer = Callable[[str], str]
 
 
-class AttachmentFailed(RuntimeError):
-    """An attachment could not be made; the message stays in the outbox and is tried again."""
+class RenderingFailed(RuntimeError):
+    """An attachment or a message body could not be made; the message stays in the outbox
+    and is tried again."""
 
 
 def register_attachment_renderer(kind: str, renderer: Renderer, app: Flask | None = None) -> None:
@@ -46,6 +50,12 @@ def register_attachment_renderer(kind: str, renderer: Renderer, app: Flask | Non
     Features register their own (orders: invoice PDFs), so mail imports none of them.
     """
     (app or current_app).extensions.setdefault(RENDERERS_KEY, {})[kind] = renderer
+
+
+def register_body_renderer(kind: str, renderer: BodyRenderer, app: Flask | None = None) -> None:
+    """Let a message whose body is ``RenderLater(kind, key)`` be written by
+    ``renderer(key)`` at delivery (orders: the e-mails of a payment confirmation)."""
+    (app or current_app).extensions.setdefault(BODY_RENDERERS_KEY, {})[kind] = renderer
 
 
 def template_path(template: str) -> str:
@@ -82,11 +92,11 @@ def queue_email(
 
 @dataclass(frozen=True)
 class Email:
-    """A rendered e-mail, ready for :func:`queue_emails`."""
+    """An e-mail ready for :func:`queue_emails`: its body rendered, or to render at delivery."""
 
     recipient: str
     subject: str
-    body_text: str
+    body_text: str | RenderLater
     attachments: Sequence[Attachment] = ()
 
 
@@ -113,10 +123,13 @@ def queue_emails(emails: Sequence[Email]) -> None:
     created = utcnow()
 
     def row(email: Email) -> dict[str, object]:
+        later = email.body_text if isinstance(email.body_text, RenderLater) else None
         return {
             "recipient": email.recipient,
             "subject": email.subject,
-            "body_text": email.body_text,
+            "body_text": None if later else email.body_text,
+            "body_render_kind": later.kind if later else None,
+            "body_render_key": later.key if later else None,
             "created_at": created,
             "sent_at": None,
             "attempts": 0,
@@ -169,18 +182,36 @@ def _inserted_ids(messages: Any, rows: list[dict[str, object]]) -> list[int]:
 def attachment_content(attachment: OutboxAttachment) -> bytes:
     """The attachment's bytes, rendered (and kept) now if it was queued to render later.
 
-    Raises AttachmentFailed when no renderer is registered for its kind or the renderer fails.
+    Raises RenderingFailed when no renderer is registered for its kind or the renderer fails.
     """
     if attachment.content is None:
         renderers = current_app.extensions.get(RENDERERS_KEY, {})
         renderer = renderers.get(attachment.render_kind)
         if renderer is None:
-            raise AttachmentFailed(f"no attachment renderer for {attachment.render_kind!r}")
+            raise RenderingFailed(f"no attachment renderer for {attachment.render_kind!r}")
         try:
             attachment.content = renderer(attachment.render_key or "")
         except Exception as error:  # whatever went wrong, the other messages still go out
-            raise AttachmentFailed(f"{attachment.filename}: {error}") from error
+            raise RenderingFailed(f"{attachment.filename}: {error}") from error
     return attachment.content
+
+
+def body_text(message: OutboxMessage) -> str:
+    """The message's text, rendered (and kept) now if it was queued to render later.
+
+    Raises RenderingFailed (the message stays in the outbox) when no renderer is registered
+    for its kind or the renderer fails.
+    """
+    if message.body_text is None:
+        renderers = current_app.extensions.get(BODY_RENDERERS_KEY, {})
+        renderer = renderers.get(message.body_render_kind)
+        if renderer is None:
+            raise RenderingFailed(f"no body renderer for {message.body_render_kind!r}")
+        try:
+            message.body_text = renderer(message.body_render_key or "")
+        except Exception as error:  # whatever went wrong, the other messages still go out
+            raise RenderingFailed(f"message {message.id}: {error}") from error
+    return message.body_text
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
@@ -189,7 +220,7 @@ def build_email(message: OutboxMessage) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = f"<outbox-{message.id}@coopshop>"
-    email.set_content(message.body_text)
+    email.set_content(body_text(message))
     for attachment in message.attachments:
         maintype, _, subtype = attachment.mimetype.partition("/")
         email.add_attachment(
@@ -215,7 +246,7 @@ def deliver_pending(limit: int = 100) -> int:
         message.attempts += 1
         try:
             send(build_email(message), message.id)
-        except (OSError, smtplib.SMTPException, AttachmentFailed) as error:
+        except (OSError, smtplib.SMTPException, RenderingFailed) as error:
             message.last_error = str(error)[:500]
         else:
             message.sent_at = utcnow()

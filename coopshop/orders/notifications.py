@@ -2,33 +2,43 @@
 
 Invoice and credit note PDFs are attached as ``RenderLater`` attachments: they are rendered
 when the outbox is delivered (``coopshop mail send``), not inside the webhook's transaction,
-which must stay short because it holds the cooperative's invoice number.
+which must stay short because it holds the cooperative's invoice number. For the same reason
+the texts of a payment confirmation (the buyer's and each member's) are written then too,
+from the order, which no longer changes what they show once it is paid.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
+from flask import render_template
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from coopshop.accounts.models import User
 from coopshop.cooperatives.models import Member
 from coopshop.extensions import db
-from coopshop.invoicing.models import Invoice
+from coopshop.invoicing.models import Invoice, InvoiceKind
 from coopshop.invoicing.pdf import render_invoice_pdf
 from coopshop.invoicing.queries import invoice_by_number
 from coopshop.mail.services import (
     Attachment,
+    Email,
     RenderLater,
     queue_email,
     queue_emails,
-    render_email,
 )
 from coopshop.orders.links import external_url, order_link
 from coopshop.orders.models import Order, OrderLine
+from coopshop.orders.queries import documents_of, order_by_reference
 
 INVOICE_PDF = "invoice-pdf"
+# The e-mails of a payment confirmation, written when the outbox is delivered.
+CONFIRMATION = "order-confirmation"
+MEMBER_NOTICE = "order-member-notice"
 
 
 def render_invoice_attachment(number: str) -> bytes:
@@ -46,6 +56,15 @@ def pdf_attachments(documents: Iterable[Invoice]) -> list[Attachment]:
     ]
 
 
+def member_addresses(member_ids: Iterable[int]) -> dict[int, str]:
+    """The members' e-mail addresses (their log-in), by member id: one query."""
+    query = select(Member.id, User.email).join(User, User.id == Member.user_id)
+    return {
+        member_id: email
+        for member_id, email in db.session.execute(query.where(Member.id.in_(set(member_ids))))
+    }
+
+
 def members_of(lines: Iterable[OrderLine]) -> dict[int, Member]:
     ids = {line.member_id for line in lines}
     query = select(Member).where(Member.id.in_(ids)).options(joinedload(Member.user))
@@ -54,44 +73,69 @@ def members_of(lines: Iterable[OrderLine]) -> dict[int, Member]:
 
 def members_notified(orders: Sequence[Order]) -> None:
     """Each member's notice of the lines they have to handle in each of ``orders`` (no
-    invoice details in it); all members read with one query, all notices one INSERT."""
-    members = members_of(line for order in orders for line in order.lines)
+    invoice details in it), written when the outbox is delivered; all of them one INSERT."""
+    addresses = member_addresses({line.member_id for order in orders for line in order.lines})
     emails = []
     for order in orders:
         subject = _("Nieuwe bestelling %(reference)s", reference=order.reference)
         link = external_url("member_orders.order", reference=order.reference)
         for member_id in dict.fromkeys(line.member_id for line in order.lines):
-            member = members[member_id]
-            emails.append(
-                render_email(
-                    member.user.email,
-                    subject,
-                    "orders/mail/member_new_order.txt",
-                    order=order,
-                    member=member,
-                    lines=[line for line in order.lines if line.member_id == member_id],
-                    link=link,
-                )
-            )
+            key = _render_key(order=order.reference, member=member_id, link=link)
+            emails.append(Email(addresses[member_id], subject, RenderLater(MEMBER_NOTICE, key)))
     queue_emails(emails)
 
 
 def orders_confirmed(confirmed: Sequence[tuple[Order, list[Invoice]]]) -> None:
-    """Each buyer's confirmation, with the order's invoices attached."""
+    """Each buyer's confirmation, with the order's invoices attached, written when the
+    outbox is delivered."""
     queue_emails(
         [
-            render_email(
+            Email(
                 order.email,
                 _("Bedankt voor uw bestelling %(reference)s", reference=order.reference),
-                "orders/mail/confirmation.txt",
-                attachments=pdf_attachments(invoices),
-                order=order,
-                invoices=invoices,
-                link=order_link(order),
+                RenderLater(
+                    CONFIRMATION, _render_key(order=order.reference, link=order_link(order))
+                ),
+                pdf_attachments(invoices),
             )
             for order, invoices in confirmed
         ]
     )
+
+
+def _render_key(**values: object) -> str:
+    """What a body rendered later needs: the ids to read, the links (made now, while the
+    request says which host we are) and the language of the moment."""
+    return json.dumps({**values, "locale": str(get_locale() or "nl")}, separators=(",", ":"))
+
+
+def render_confirmation(key: str) -> str:
+    """The buyer's confirmation of a paid order (``orders_confirmed``), at delivery."""
+    values = json.loads(key)
+    order = order_by_reference(values["order"])
+    invoices = [doc for doc in documents_of(order) if doc.kind == InvoiceKind.INVOICE]
+    with force_locale(values["locale"]):
+        return render_template(
+            "orders/mail/confirmation.txt", order=order, invoices=invoices, link=values["link"]
+        )
+
+
+def render_member_notice(key: str) -> str:
+    """A member's notice of their lines in a paid order (``members_notified``), at
+    delivery."""
+    values = json.loads(key)
+    order = order_by_reference(values["order"])
+    member = db.session.get(Member, values["member"])
+    if member is None:
+        raise LookupError(f"no member {values['member']}")
+    with force_locale(values["locale"]):
+        return render_template(
+            "orders/mail/member_new_order.txt",
+            order=order,
+            member=member,
+            lines=[line for line in order.lines if line.member_id == member.id],
+            link=values["link"],
+        )
 
 
 def line_changed(line: OrderLine, credit_notes: list[Invoice] | None = None) -> None:

@@ -19,7 +19,7 @@ from coopshop.mail.services import deliver_pending, queue_email
 from coopshop.orders.cart import CartEntry
 from coopshop.orders.handling import handle_line
 from coopshop.orders.history import Actor
-from tests.orders.helpers import load_order, order_of, pay
+from tests.orders.helpers import checkout_of, load_order, order_of, pay
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -62,6 +62,11 @@ def test_the_webhook_queues_the_mail_and_leaves_the_pdfs_for_the_delivery(app, c
         assert sorted(m.recipient for m in messages) == sorted(
             ["karin@voorbeeld.nl", shop.member_a_email, shop.member_b_email]
         )
+        # The texts too are written at delivery.
+        assert {(m.body_text, m.body_render_kind) for m in messages} == {
+            (None, "order-confirmation"),
+            (None, "order-member-notice"),
+        }
         attachments = db.session.scalars(select(OutboxAttachment)).all()
         assert [(a.filename, a.content, a.render_kind) for a in attachments] == [
             ("UTS-2026-00001.pdf", None, "invoice-pdf"),
@@ -150,3 +155,20 @@ def test_queue_email_takes_attachments_as_bytes_too(app):
     [message] = delivered(app)["jan@voorbeeld.nl"]
     [part] = list(message.iter_attachments())
     assert (part.get_filename(), part.get_content()) == ("notitie.txt", "Hallo")
+
+
+def test_a_payer_reading_english_gets_the_confirmation_in_english(app, client, shop):
+    """The text is written at delivery, in the language the payer used when paying."""
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    with app.app_context():
+        session_id = checkout_of(reference).id
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+
+    paid = client.post(f"/betaalsimulator/{session_id}/betalen", data={"method": "ideal"})
+
+    assert paid.status_code == 302
+    [confirmation] = delivered(app)["karin@voorbeeld.nl"]
+    body = confirmation.get_body(("plain",)).get_content()
+    assert "Thank you for your order. We have received your payment." in body
+    assert "Bedankt" not in body
