@@ -32,7 +32,7 @@ from coopshop.ledger.services import (
 )
 
 if TYPE_CHECKING:
-    from coopshop.invoicing.services import InvoiceDraft
+    from coopshop.invoicing.services import InvoiceDraft, IssuedInvoice
 
 
 def book_invoice(invoice: Invoice, *, debit_account: str = PSP_CLEARING) -> JournalEntry:
@@ -62,32 +62,32 @@ def book_credit_note(credit_note: Invoice, *, credit_account: str = PSP_CLEARING
 
 
 def book_invoices(
-    invoices: Sequence[Invoice],
+    invoices: Sequence[IssuedInvoice],
     *,
     debit_account: str = PSP_CLEARING,
     prepared: PreparedBooking | None = None,
 ) -> list[int]:
-    """:func:`book_invoice` for several invoices at once; returns the entries' ids.
+    """:func:`book_invoice` for several invoices just issued (``store_invoices``) at once;
+    returns the entries' ids.
 
     The postings are the same; :func:`coopshop.ledger.services.post_entries` books them all
     with a few statements, and with ``prepared`` (:func:`prepare_invoice_booking`, called
     before the numbers were taken) without reading the accounts and periods again.
     """
-    entries = []
-    for invoice in invoices:
-        if invoice.kind != InvoiceKind.INVOICE:
-            raise NotAnInvoice(f"{invoice.number} is een creditnota; boek die als creditnota.")
-        entries.append(
-            NewEntry(
-                kind=EntryKind.SALE,
-                reference=f"invoice:{invoice.number}",
-                booking_date=invoice.issue_date,
-                lines=document_postings(invoice, debit_account),
-                cooperative_id=invoice.cooperative_id,
-                description=f"Factuur {invoice.number}",
-                links={"invoice_id": invoice.id, "order_id": invoice.order_id},
-            )
+    entries = [
+        NewEntry(
+            kind=EntryKind.SALE,
+            reference=f"invoice:{invoice.number}",
+            booking_date=invoice.issue_date,
+            lines=leg_postings(
+                invoice.cooperative_id, invoice.gross_cents, invoice.legs, debit_account
+            ),
+            cooperative_id=invoice.cooperative_id,
+            description=f"Factuur {invoice.number}",
+            links={"invoice_id": invoice.id, "order_id": invoice.order_id},
         )
+        for invoice in invoices
+    ]
     return post_entries(entries, prepared)
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from coopshop.bulk_returning import insert_rows_returning
 from coopshop.cooperatives.models import Cooperative
@@ -175,8 +173,22 @@ def draft_invoices(
     return drafts
 
 
-def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
-    """Number and store drafted invoices; return them, in the order given, with their lines.
+class IssuedInvoice(NamedTuple):
+    """An invoice :func:`store_invoices` just stored: what booking it, linking its lines and
+    attaching it to an e-mail need, as plain values (no ORM object is built or read)."""
+
+    id: int
+    number: str
+    cooperative_id: int
+    order_id: int | None
+    issue_date: date
+    gross_cents: int
+    line_ids: list[int]  # by position
+    legs: list[tuple[int, int, int, int]]  # (member id, VAT, levy, member) by position
+
+
+def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[IssuedInvoice]:
+    """Number and store drafted invoices; return them, in the order given.
 
     Each takes the next number of its cooperative's series, in the order given; the numbers
     of one series are taken at once, and the series in the order of the cooperatives' ids,
@@ -220,32 +232,22 @@ def store_invoices(drafts: Sequence[InvoiceDraft]) -> list[Invoice]:
             line_table, line_rows, ("invoice_id", "position", "id")
         )
     }
-    invoices = []
-    for draft, row in zip(drafts, rows, strict=True):
-        invoice = _persistent(Invoice(id=ids[row["number"]], **row))
-        lines = [
-            _persistent(
-                InvoiceLine(
-                    id=line_ids[invoice.id, line["position"]], invoice_id=invoice.id, **line
-                )
-            )
-            for line in draft.lines
-        ]
-        # Known already: no query when they are read.
-        set_committed_value(invoice, "lines", lines)
-        set_committed_value(invoice, "cooperative", draft.cooperative)
-        for line in lines:
-            set_committed_value(line, "invoice", invoice)
-        invoices.append(invoice)
-    return invoices
-
-
-def _persistent(document: Any) -> Any:
-    """An object built from the values just inserted (id included), made part of the session
-    as if it had been loaded: nothing is written or read for it."""
-    make_transient_to_detached(document)
-    db.session.add(document)
-    return document
+    return [
+        IssuedInvoice(
+            id=ids[row["number"]],
+            number=row["number"],
+            cooperative_id=row["cooperative_id"],
+            order_id=row["order_id"],
+            issue_date=row["issue_date"],
+            gross_cents=row["gross_cents"],
+            line_ids=[line_ids[ids[row["number"]], line["position"]] for line in draft.lines],
+            legs=[
+                (line["member_id"], line["vat_cents"], line["levy_cents"], line["member_cents"])
+                for line in draft.lines
+            ],
+        )
+        for draft, row in zip(drafts, rows, strict=True)
+    ]
 
 
 def issue_credit_note(

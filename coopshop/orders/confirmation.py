@@ -19,8 +19,12 @@ from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
 from coopshop.invoicing.booking import book_invoices, prepare_invoice_booking
 from coopshop.invoicing.inputs import BuyerDetails, InvoiceLineInput
-from coopshop.invoicing.models import Invoice
-from coopshop.invoicing.services import InvoiceRequest, draft_invoices, store_invoices
+from coopshop.invoicing.services import (
+    InvoiceRequest,
+    IssuedInvoice,
+    draft_invoices,
+    store_invoices,
+)
 from coopshop.models_base import utcnow
 from coopshop.money import from_stripe_amount
 from coopshop.orders import notifications, stock
@@ -36,7 +40,7 @@ log = logging.getLogger(__name__)
 PAYABLE_STATES = frozenset({OrderState.AWAITING_PAYMENT, OrderState.EXPIRED, OrderState.FAILED})
 
 
-def confirm_payments(payments: Sequence[tuple[Order, dict[str, Any]]]) -> list[Invoice]:
+def confirm_payments(payments: Sequence[tuple[Order, dict[str, Any]]]) -> list[IssuedInvoice]:
     """The provider says each checkout ``session`` (a Stripe ``checkout.session``) is paid,
     for its order (locked, lines loaded; each order once): the payment webhook's batch.
 
@@ -51,7 +55,7 @@ def confirm_payments(payments: Sequence[tuple[Order, dict[str, Any]]]) -> list[I
     return _mark_paid([(order, session) for order, session in payments if _payable(order, session)])
 
 
-def confirm_payment(order: Order, session: dict[str, Any]) -> list[Invoice]:
+def confirm_payment(order: Order, session: dict[str, Any]) -> list[IssuedInvoice]:
     """:func:`confirm_payments` for one order."""
     return confirm_payments([(order, session)])
 
@@ -92,7 +96,7 @@ def _amount_matches(order: Order, session: dict[str, Any]) -> bool:
     return False
 
 
-def _mark_paid(payments: list[tuple[Order, dict[str, Any]]]) -> list[Invoice]:
+def _mark_paid(payments: list[tuple[Order, dict[str, Any]]]) -> list[IssuedInvoice]:
     if not payments:
         return []
     paid_at = utcnow()
@@ -115,7 +119,7 @@ def _mark_paid(payments: list[tuple[Order, dict[str, Any]]]) -> list[Invoice]:
         for line, state in zip(order.lines, order_states, strict=True)
     }
     invoices = issue_invoices(orders, states)
-    per_order: dict[int, list[Invoice]] = {order.id: [] for order in orders}
+    per_order: dict[int, list[IssuedInvoice]] = {order.id: [] for order in orders}
     for invoice in invoices:
         per_order[invoice.order_id].append(invoice)
     notifications.orders_confirmed([(order, per_order[order.id]) for order in orders])
@@ -137,7 +141,9 @@ def buyer_details(order: Order) -> BuyerDetails:
     )
 
 
-def issue_invoices(orders: list[Order], line_states: dict[int, str] | None = None) -> list[Invoice]:
+def issue_invoices(
+    orders: list[Order], line_states: dict[int, str] | None = None
+) -> list[IssuedInvoice]:
     """One invoice per cooperative in each order, each booked in the ledger; every order line
     is linked to its invoice line (and to its shipping line), its reservation becomes a sale
     and (with ``line_states``, by line id) it takes its new state, in one UPDATE of all the
@@ -230,22 +236,24 @@ LINKED_COLUMNS = (
 )
 
 
-def _link_lines(issued: list[tuple[list[OrderLine], Invoice]], states: dict[int, str]) -> None:
+def _link_lines(
+    issued: list[tuple[list[OrderLine], IssuedInvoice]], states: dict[int, str]
+) -> None:
     """Each line's new state, its sale and its invoice lines, written with one executemany
     (every row with every column, so it stays one statement) and set on the objects as
     written."""
     rows = []
     for lines, invoice in issued:
-        invoice_lines = iter(invoice.lines)
+        invoice_lines = iter(invoice.line_ids)
         for line in lines:
             stock.sell(line)
             values = {
                 "state": states.get(line.id, line.state),
                 "stock_state": line.stock_state,
                 "invoice_id": invoice.id,
-                "invoice_line_id": next(invoice_lines).id,
+                "invoice_line_id": next(invoice_lines),
                 "shipping_invoice_line_id": (
-                    next(invoice_lines).id if line.shipping_cents else line.shipping_invoice_line_id
+                    next(invoice_lines) if line.shipping_cents else line.shipping_invoice_line_id
                 ),
             }
             rows.append(

@@ -24,6 +24,7 @@ from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice, InvoiceKind
 from coopshop.invoicing.pdf import render_invoice_pdf
 from coopshop.invoicing.queries import invoice_by_number
+from coopshop.invoicing.services import IssuedInvoice
 from coopshop.mail.services import (
     Attachment,
     Email,
@@ -49,7 +50,7 @@ def render_invoice_attachment(number: str) -> bytes:
     return render_invoice_pdf(invoice)
 
 
-def pdf_attachments(documents: Iterable[Invoice]) -> list[Attachment]:
+def pdf_attachments(documents: Iterable[Invoice | IssuedInvoice]) -> list[Attachment]:
     return [
         (f"{document.number}.pdf", "application/pdf", RenderLater(INVOICE_PDF, document.number))
         for document in documents
@@ -85,7 +86,7 @@ def members_notified(orders: Sequence[Order]) -> None:
     queue_emails(emails)
 
 
-def orders_confirmed(confirmed: Sequence[tuple[Order, list[Invoice]]]) -> None:
+def orders_confirmed(confirmed: Sequence[tuple[Order, list[IssuedInvoice]]]) -> None:
     """Each buyer's confirmation, with the order's invoices attached, written when the
     outbox is delivered."""
     queue_emails(
