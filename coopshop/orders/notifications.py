@@ -34,7 +34,6 @@ from coopshop.mail.services import (
 )
 from coopshop.orders.links import external_url, order_link
 from coopshop.orders.models import Order, OrderLine
-from coopshop.orders.queries import documents_of, order_by_reference
 
 INVOICE_PDF = "invoice-pdf"
 # The e-mails of a payment confirmation, written when the outbox is delivered.
@@ -113,19 +112,30 @@ def _render_key(**values: object) -> str:
 def render_confirmation(key: str) -> str:
     """The buyer's confirmation of a paid order (``orders_confirmed``), at delivery."""
     values = json.loads(key)
-    order = order_by_reference(values["order"])
-    invoices = [doc for doc in documents_of(order) if doc.kind == InvoiceKind.INVOICE]
+    order = _order(values["order"])
+    invoices = db.session.scalars(
+        select(Invoice)
+        .where(Invoice.order_id == order.id, Invoice.kind == InvoiceKind.INVOICE)
+        .order_by(Invoice.id)
+    ).all()
     with force_locale(values["locale"]):
         return render_template(
             "orders/mail/confirmation.txt", order=order, invoices=invoices, link=values["link"]
         )
 
 
+def _order(reference: str) -> Order:
+    order = db.session.scalar(select(Order).where(Order.reference == reference))
+    if order is None:
+        raise LookupError(f"no order {reference}")
+    return order
+
+
 def render_member_notice(key: str) -> str:
     """A member's notice of their lines in a paid order (``members_notified``), at
     delivery."""
     values = json.loads(key)
-    order = order_by_reference(values["order"])
+    order = _order(values["order"])
     member = db.session.get(Member, values["member"])
     if member is None:
         raise LookupError(f"no member {values['member']}")
