@@ -13,6 +13,7 @@ writer. Either way, a rolled-back issue consumes no number.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam
@@ -50,8 +51,10 @@ def take_numbers(cooperative: Cooperative, year: int, count: int) -> list[Invoic
     handled together): one statement, the same lock as :func:`take_next_number`."""
     if count < 1:
         raise ValueError(f"count must be at least 1, got {count!r}")
+    dialect = db.session.get_bind().dialect.name
     last = db.session.execute(
-        _next_number_statement(), {"cooperative_id": cooperative.id, "year": year, "count": count}
+        _next_number_statement(dialect),
+        {"cooperative_id": cooperative.id, "year": year, "count": count},
     ).scalar_one()
     return [
         InvoiceNumber(year, sequence, format_number(cooperative.invoice_prefix, year, sequence))
@@ -59,7 +62,8 @@ def take_numbers(cooperative: Cooperative, year: int, count: int) -> list[Invoic
     ]
 
 
-def _next_number_statement() -> Any:
+@cache
+def _next_number_statement(dialect: str) -> Any:
     """One statement: the year's counter starts at ``count``, or the existing one goes up by
     ``count``.
 
@@ -67,7 +71,6 @@ def _next_number_statement() -> Any:
     on the one row (the second waits for the first's insert on PostgreSQL, then increments it)
     instead of one failing; later issuers wait for the row lock of the one before them.
     """
-    dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = InvoiceSeries.__table__
     statement = insert(table).values(

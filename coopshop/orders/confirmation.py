@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from functools import cache
 from itertools import groupby
 from typing import Any
 
@@ -261,10 +262,15 @@ def _link_lines(
             )
             for key, value in values.items():
                 set_committed_value(line, key, value)
+    db.session.execute(_link_statement(), rows)
+
+
+@cache
+def _link_statement() -> Any:
+    """Built once: building the statement costs more than running it."""
     table = OrderLine.__table__
-    statement = (
+    return (
         update(table)
         .where(table.c.id == bindparam("line_id"))
         .values({column: bindparam(f"new_{column}") for column in LINKED_COLUMNS})
     )
-    db.session.execute(statement, rows)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from coopshop.accounts.models import User
@@ -58,11 +60,17 @@ def pdf_attachments(documents: Iterable[Invoice | IssuedInvoice]) -> list[Attach
 
 def member_addresses(member_ids: Iterable[int]) -> dict[int, str]:
     """The members' e-mail addresses (their log-in), by member id: one query."""
-    query = select(Member.id, User.email).join(User, User.id == Member.user_id)
-    return {
-        member_id: email
-        for member_id, email in db.session.execute(query.where(Member.id.in_(set(member_ids))))
-    }
+    rows = db.session.execute(_member_addresses(), {"ids": sorted(set(member_ids))})
+    return {member_id: email for member_id, email in rows}
+
+
+@cache
+def _member_addresses() -> Any:
+    return (
+        select(Member.id, User.email)
+        .join(User, User.id == Member.user_id)
+        .where(Member.id.in_(bindparam("ids", expanding=True)))
+    )
 
 
 def members_of(lines: Iterable[OrderLine]) -> dict[int, Member]:

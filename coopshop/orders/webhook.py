@@ -34,9 +34,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from coopshop.extensions import db
@@ -105,21 +106,8 @@ def orders_of_sessions(sessions: list[dict[str, Any]]) -> dict[tuple[str, str], 
     only ever touch the order it was created for.
     """
     keys = {_order_key(session) for session in sessions}
-    ids = {int(order_id) for order_id, _ in keys if order_id}
-    found = (
-        db.session.scalars(
-            select(Order)
-            .where(Order.id.in_(ids))
-            .order_by(Order.id)
-            .options(joinedload(Order.lines))
-            .with_for_update(of=Order)
-            .execution_options(populate_existing=True)
-        )
-        .unique()
-        .all()
-        if ids
-        else []
-    )
+    ids = sorted({int(order_id) for order_id, _ in keys if order_id})
+    found = db.session.scalars(_locked_orders(), {"ids": ids}).unique().all() if ids else []
     orders = {(str(order.id), order.reference): order for order in found}
     for key in keys - orders.keys():
         log.warning("Payment event for unknown order %s (%s)", *key)
@@ -130,6 +118,20 @@ def order_of_session(session: dict[str, Any]) -> Order | None:
     """The order a checkout session is for, locked, with its lines; None when the session is
     not ours (see :func:`orders_of_sessions`)."""
     return orders_of_sessions([session]).get(_order_key(session))
+
+
+@cache
+def _locked_orders() -> Any:
+    """The orders by id, locked in the order of their ids, with their lines (only the
+    orders' rows are locked: FOR UPDATE OF); built once."""
+    return (
+        select(Order)
+        .where(Order.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Order.id)
+        .options(joinedload(Order.lines))
+        .with_for_update(of=Order)
+        .execution_options(populate_existing=True)
+    )
 
 
 def on_failed(session: dict[str, Any]) -> None:

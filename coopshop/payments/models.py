@@ -8,9 +8,20 @@ or replayed event is recognised by its id, and it is the queue of events still t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    bindparam,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -109,16 +120,25 @@ def insert_unless_exists(model: type[db.Model], values: dict[str, Any], unique_k
     only; the caller commits.
     """
     dialect = db.session.get_bind().dialect.name
+    # By column name: an attribute may be named otherwise (payment_metadata is "metadata").
+    columns = {model.__mapper__.attrs[key].columns[0].name: value for key, value in values.items()}
+    unique_column = model.__mapper__.attrs[unique_key].columns[0].name
+    statement = _insert_unless_exists(dialect, model.__table__, unique_column, tuple(columns))
+    return db.session.execute(statement, columns).first() is not None
+
+
+@cache
+def _insert_unless_exists(dialect: str, table: Table, unique_key: str, columns: tuple) -> Any:
+    """Built once per table and columns: building a statement costs more than running it."""
     if dialect == "postgresql":
-        statement = postgresql.insert(model)
+        statement = postgresql.insert(table)
     elif dialect == "sqlite":
-        statement = sqlite.insert(model)
+        statement = sqlite.insert(table)
     else:
         raise NotImplementedError(f"no insert-unless-exists for {dialect}")
-    statement = (
-        statement.values(**values)
+    return (
+        statement.values({column: bindparam(column) for column in columns})
         .on_conflict_do_nothing(index_elements=[unique_key])
-        # RETURNING rather than rowcount, which an ORM-enabled insert does not report everywhere.
-        .returning(getattr(model, unique_key))
+        # RETURNING rather than rowcount, which not every driver reports for an upsert.
+        .returning(table.c[unique_key])
     )
-    return db.session.execute(statement).first() is not None

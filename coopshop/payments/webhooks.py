@@ -35,10 +35,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 
 from coopshop.extensions import db
 from coopshop.models_base import utcnow
@@ -53,6 +54,9 @@ BATCH_SIZE = 100
 # How long one request may go on working off events before it answers; what is left waits
 # for the next request (or ``coopshop payments process``).
 WORK_SECONDS = 5.0
+# While events keep coming in fewer than this many at a time, the next batch waits this
+# long for more, so that a busy queue is worked off in fewer, larger batches.
+FILL_TO, FILL_SECONDS = 20, 0.01
 # Events that failed this many times are left for a person to look at.
 MAX_ATTEMPTS = 5
 # Any fixed numbers, the same in every process: the keys of the PostgreSQL advisory locks.
@@ -138,12 +142,9 @@ def remember_event(event: VerifiedEvent, attempts: int = 0) -> bool:
 def mark_events_processed(event_ids: Sequence[str]) -> None:
     """Note that the handler finished with these stored events: one UPDATE, nothing read.
     Raises LookupError if one of them was never stored."""
-    table = StoredEvent.__table__
     result = db.session.execute(
-        update(table)
-        .where(table.c.event_id.in_(bindparam("ids", expanding=True)))
-        .values(processed_at=utcnow(), last_error=None),
-        {"ids": list(event_ids)},
+        _statements(db.session.get_bind().dialect.name).mark_processed,
+        {"ids": list(event_ids), "now": utcnow()},
     )
     if result.rowcount != len(set(event_ids)):
         raise LookupError(f"payment events {list(event_ids)} were not all stored")
@@ -153,9 +154,9 @@ def process_stored_events(batch_size: int = BATCH_SIZE, work_seconds: float = WO
     """Work off the stored events nobody has tried yet, a batch per transaction, until none
     are left, ``work_seconds`` have passed, or another process is doing it. Returns how many
     events were handled. Commits every batch; never raises for an event that fails."""
-    handled, deadline, empty_claims = 0, time.monotonic() + work_seconds, 0
+    handled, deadline, empty_claims, fill = 0, time.monotonic() + work_seconds, 0, False
     while time.monotonic() < deadline:
-        batch = _claim_batch(batch_size)
+        batch = _claim_batch(batch_size, fill)
         if batch is None:  # another process works them off and will see ours
             return handled
         if not batch:
@@ -165,14 +166,17 @@ def process_stored_events(batch_size: int = BATCH_SIZE, work_seconds: float = WO
             # with events waiting: another transaction holds them (PostgreSQL skips rows
             # locked by someone else); leave them to it.
             empty_claims += 1
-            if empty_claims == 2 or not _fresh_events_waiting():
+            if empty_claims == 2 or not _fresh_events_waiting(1):
                 return handled
             continue
         empty_claims = 0
         handled += _handle_batch(batch)
-        # A batch that was not full took all there was: only what came in since can wait.
-        if len(batch) < batch_size and not _fresh_events_waiting():
-            return handled
+        if len(batch) < batch_size:
+            # The batch took all there was: only what came in since can wait.
+            waiting = _fresh_events_waiting(FILL_TO)
+            if not waiting:
+                return handled
+            fill = waiting < FILL_TO
     db.session.commit()
     return handled
 
@@ -221,7 +225,9 @@ def _handle_alone(event_id: int) -> bool:
     """Claim one stored event, handle it and commit; on failure record the error on it."""
     table = StoredEvent.__table__
     try:
-        claimed = db.session.execute(_claim_statement(table.c.id == event_id)).all()
+        claimed = db.session.execute(
+            _statements(_dialect()).claim_one, {"stored_id": event_id}
+        ).all()
         if claimed:
             event = _verified(claimed[0])
             _hand_over([event])
@@ -249,38 +255,60 @@ def _hand_over(events: list[VerifiedEvent]) -> None:
         handler(events)
 
 
-def _claim_batch(size: int) -> list[tuple[int, VerifiedEvent]] | None:
+def _claim_batch(size: int, fill: bool = False) -> list[tuple[int, VerifiedEvent]] | None:
     """Start a transaction that holds the turn to work off events and claim the next
     ``size`` untried ones (their attempts go up by one); None when another transaction holds
-    the turn.
+    the turn. With ``fill`` (events keep coming in, a few at a time) the turn is held for
+    FILL_SECONDS before the claim, so that the deliveries meanwhile leave their events to
+    this batch instead of each starting a small one of their own (PostgreSQL).
 
     The claim is the transaction's first statement and a write, so on SQLite it takes the
     write lock before anything is read: two processes cannot both read the same events as
     untried.
     """
-    if _is_postgresql() and not db.session.scalar(
-        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-    ):
-        db.session.rollback()
-        return None
-    table = StoredEvent.__table__
-    untried = (
-        select(table.c.id)
-        .where(table.c.processed_at.is_(None), table.c.attempts == 0)
-        .order_by(table.c.id)
-        .limit(size)
-    )
     if _is_postgresql():
+        if not db.session.scalar(TRY_TURN, {"key": ADVISORY_LOCK_KEY}):
+            db.session.rollback()
+            return None
+        if fill:
+            time.sleep(FILL_SECONDS)
+    rows = db.session.execute(_statements(_dialect()).claim, {"size": size}).all()
+    return sorted((row.id, _verified(row)) for row in rows)
+
+
+class _Statements(NamedTuple):
+    """The statements of the queue, built once per database: building one costs more than
+    running it."""
+
+    claim: Any
+    claim_one: Any
+    mark_processed: Any
+    count_untried: Any
+
+
+@cache
+def _statements(dialect: str) -> _Statements:
+    table = StoredEvent.__table__
+    untried = table.c.processed_at.is_(None), table.c.attempts == 0
+    first_untried = select(table.c.id).where(*untried).order_by(table.c.id).limit(bindparam("size"))
+    if dialect == "postgresql":
         # A CTE, not ``IN (subquery)``: PostgreSQL may run such a subquery again for each
         # row, and with SKIP LOCKED each run finds other rows, so LIMIT would not hold.
-        claimed = untried.with_for_update(skip_locked=True).cte("claimed")
+        claimed = first_untried.with_for_update(skip_locked=True).cte("claimed")
         condition = table.c.id == claimed.c.id
     else:
         # The statement must start with UPDATE: Python's sqlite3 opens the transaction only
         # before a statement that starts with INSERT, UPDATE or DELETE (not WITH).
-        condition = table.c.id.in_(untried.scalar_subquery())
-    rows = db.session.execute(_claim_statement(condition)).all()
-    return sorted((row.id, _verified(row)) for row in rows)
+        condition = table.c.id.in_(first_untried.scalar_subquery())
+    waiting = select(table.c.id).where(*untried).limit(bindparam("up_to")).subquery()
+    return _Statements(
+        claim=_claim_statement(condition),
+        claim_one=_claim_statement(table.c.id == bindparam("stored_id")),
+        mark_processed=update(table)
+        .where(table.c.event_id.in_(bindparam("ids", expanding=True)))
+        .values(processed_at=bindparam("now"), last_error=None),
+        count_untried=select(func.count()).select_from(waiting),
+    )
 
 
 def _claim_statement(condition: Any) -> Any:
@@ -295,6 +323,15 @@ def _claim_statement(condition: Any) -> Any:
     )
 
 
+TRY_TURN = text("SELECT pg_try_advisory_xact_lock(:key)")
+# MATERIALIZED: the shared lock is taken before the turn is tried.
+STORE_AND_TRY_TURN = text(
+    "WITH storing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(:storing)) "
+    "SELECT pg_try_advisory_xact_lock(:turn) FROM storing"
+)
+WAIT_FOR_STORING = text("SELECT pg_advisory_xact_lock(:key)")
+
+
 def _turn_taken_while_storing() -> bool:
     """PostgreSQL: True when another transaction is working off the events now; it will see
     ours (see STORING_LOCK_KEY). One statement in the storing transaction, instead of a
@@ -302,26 +339,18 @@ def _turn_taken_while_storing() -> bool:
     if not _is_postgresql():
         return False
     return not db.session.scalar(
-        # MATERIALIZED: the shared lock is taken before the turn is tried.
-        text(
-            "WITH storing AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(:storing)) "
-            "SELECT pg_try_advisory_xact_lock(:turn) FROM storing"
-        ),
-        {"storing": STORING_LOCK_KEY, "turn": ADVISORY_LOCK_KEY},
+        STORE_AND_TRY_TURN, {"storing": STORING_LOCK_KEY, "turn": ADVISORY_LOCK_KEY}
     )
 
 
-def _fresh_events_waiting() -> bool:
-    """Whether untried events wait, seen after every delivery that is storing one now has
-    committed (PostgreSQL: STORING_LOCK_KEY taken alone)."""
+def _fresh_events_waiting(up_to: int) -> int:
+    """How many untried events wait (counted up to ``up_to``), seen after every delivery
+    that is storing one now has committed (PostgreSQL: STORING_LOCK_KEY taken alone)."""
     if _is_postgresql():
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORING_LOCK_KEY})
-    table = StoredEvent.__table__
-    waiting = db.session.scalar(
-        select(table.c.id).where(table.c.processed_at.is_(None), table.c.attempts == 0).limit(1)
-    )
+        db.session.execute(WAIT_FOR_STORING, {"key": STORING_LOCK_KEY})
+    waiting = db.session.scalar(_statements(_dialect()).count_untried, {"up_to": up_to}) or 0
     db.session.commit()
-    return waiting is not None
+    return waiting
 
 
 def _verified(row: Any) -> VerifiedEvent:
@@ -330,5 +359,9 @@ def _verified(row: Any) -> VerifiedEvent:
     return VerifiedEvent(row.event_id, row.type, payload["created"], payload["data"]["object"])
 
 
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
 def _is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return _dialect() == "postgresql"
