@@ -56,7 +56,7 @@ BATCH_SIZE = 100
 WORK_SECONDS = 5.0
 # While events keep coming in fewer than this many at a time, the next batch waits this
 # long for more, so that a busy queue is worked off in fewer, larger batches.
-FILL_TO, FILL_SECONDS = 20, 0.01
+FILL_TO, FILL_SECONDS = 50, 0.02
 # Events that failed this many times are left for a person to look at.
 MAX_ATTEMPTS = 5
 # Any fixed numbers, the same in every process: the keys of the PostgreSQL advisory locks.
