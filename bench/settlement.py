@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.settlement [--backend sqlite|postgresql|both]
                                          [--members 1000] [--lines 100000] [--pdf-rounds 7]
+                                         [--after-preview]
 
 For each backend: a fresh database is migrated; one cooperative with two monthly municipalities
 (500 members each) and N invoice lines in September 2026 is loaded bulk-style (the legs come
@@ -18,7 +19,10 @@ the same run, it times:
 - one report PDF of a 500-member municipality against WeasyPrint alone on the same HTML,
   ``--pdf-rounds`` turns of each (best of each). Target: <= 1.2x.
 
-It prints a Markdown section for BENCHMARKS.md.
+By default the close runs cold, first thing in a fresh process, as ``coopshop settle close``
+does; with ``--after-preview`` it runs after the preview of the same month in the same
+process, as an admin closes in the browser (the preview reads what the close reads and
+changes nothing). It prints a Markdown section for BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from coopshop.ledger.accounts import get_accounts
 from coopshop.ledger.flows import SaleLine, sale_lines
 from coopshop.ledger.models import EntryKind, JournalEntry, Posting
 from coopshop.settlement import documents, pdf, queries
-from coopshop.settlement.close import close_period
+from coopshop.settlement.close import close_period, preview_close
 from coopshop.settlement.models import SettlementReport
 from coopshop.settlement.reports import corrected_document
 from tests.factories import gen_cooperative, gen_municipality
@@ -294,7 +298,9 @@ def pdf_overhead(cooperative_id: int, rounds: int) -> dict[str, float]:
     return {"members": len(document.lines), "ours": ours, "weasyprint": alone}
 
 
-def run(backend: str, members: int, lines: int, pdf_rounds: int) -> dict[str, Any]:
+def run(
+    backend: str, members: int, lines: int, pdf_rounds: int, after_preview: bool = False
+) -> dict[str, Any]:
     app = bench_app(fresh_database(backend))
     with app.app_context():
         started = time.perf_counter()
@@ -305,13 +311,25 @@ def run(backend: str, members: int, lines: int, pdf_rounds: int) -> dict[str, An
             db.session.commit()
         # Start both timings from a collected heap, as timeit does: the loading above leaves
         # enough garbage that the next full collection, wherever it falls, takes 0.1 s.
+        if after_preview:
+            # As an admin closes in the browser: the preview of every member's figures first,
+            # in the same process (it reads what the close reads, and changes nothing).
+            preview_close(db.session.get(Cooperative, cooperative_id), PERIOD)
+            db.session.rollback()
         gc.collect()
         aggregate = aggregate_seconds(cooperative_id)
         close = timed_close(cooperative_id)
         close["load_average"] = os.getloadavg()[0]
         overhead = pdf_overhead(cooperative_id, pdf_rounds)
         db.engine.dispose()
-    return {"backend": backend, "load": loaded, "aggregate": aggregate, **close, **overhead}
+    start = "after the preview" if after_preview else "cold"
+    return {
+        "backend": f"{backend}, {start}",
+        "load": loaded,
+        "aggregate": aggregate,
+        **close,
+        **overhead,
+    }
 
 
 def markdown(results: list[dict[str, Any]], members: int, lines: int) -> str:
@@ -357,9 +375,17 @@ def main() -> None:
     parser.add_argument(
         "--pdf-rounds", type=int, default=7, help="turns of the PDF comparison (best of each)"
     )
+    parser.add_argument(
+        "--after-preview",
+        action="store_true",
+        help="close as an admin does in the browser: the preview first, in the same process",
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    results = [run(backend, args.members, args.lines, args.pdf_rounds) for backend in backends]
+    results = [
+        run(backend, args.members, args.lines, args.pdf_rounds, args.after_preview)
+        for backend in backends
+    ]
     print(markdown(results, args.members, args.lines))
 
 
