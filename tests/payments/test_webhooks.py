@@ -17,13 +17,12 @@ from coopshop.extensions import db
 from coopshop.mail.models import OutboxMessage
 from coopshop.mail.services import Email, queue_emails
 from coopshop.models_base import utcnow
+from coopshop.payments.event_queue import STORING_LOCK_KEY, TURN_LOCK_KEY
 from coopshop.payments.gateway import VerifiedEvent
 from coopshop.payments.models import StoredEvent
 from coopshop.payments.signing import sign_payload
 from coopshop.payments.simulator_events import simulator_webhook_secret
 from coopshop.payments.webhooks import (
-    ADVISORY_LOCK_KEY,
-    STORING_LOCK_KEY,
     deliver,
     mark_events_processed,
     process_stored_events,
@@ -306,7 +305,7 @@ def test_the_endpoint_leaves_the_queue_to_a_process_already_working_it_off(app, 
             pytest.skip("the turn is PostgreSQL's advisory lock")
         holder = db.engine.connect()
         transaction = holder.begin()
-        holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": TURN_LOCK_KEY})
         try:
             assert post_event(client, payload, simulator_signature(app, payload)).status_code == 200
             assert received == []
