@@ -185,14 +185,8 @@ def attachment_content(attachment: OutboxAttachment) -> bytes:
     Raises RenderingFailed when no renderer is registered for its kind or the renderer fails.
     """
     if attachment.content is None:
-        renderers = current_app.extensions.get(RENDERERS_KEY, {})
-        renderer = renderers.get(attachment.render_kind)
-        if renderer is None:
-            raise RenderingFailed(f"no attachment renderer for {attachment.render_kind!r}")
-        try:
-            attachment.content = renderer(attachment.render_key or "")
-        except Exception as error:  # whatever went wrong, the other messages still go out
-            raise RenderingFailed(f"{attachment.filename}: {error}") from error
+        later = RenderLater(attachment.render_kind or "", attachment.render_key or "")
+        attachment.content = _rendered(RENDERERS_KEY, "attachment", later, attachment.filename)
     return attachment.content
 
 
@@ -203,15 +197,20 @@ def body_text(message: OutboxMessage) -> str:
     for its kind or the renderer fails.
     """
     if message.body_text is None:
-        renderers = current_app.extensions.get(BODY_RENDERERS_KEY, {})
-        renderer = renderers.get(message.body_render_kind)
-        if renderer is None:
-            raise RenderingFailed(f"no body renderer for {message.body_render_kind!r}")
-        try:
-            message.body_text = renderer(message.body_render_key or "")
-        except Exception as error:  # whatever went wrong, the other messages still go out
-            raise RenderingFailed(f"message {message.id}: {error}") from error
+        later = RenderLater(message.body_render_kind or "", message.body_render_key or "")
+        message.body_text = _rendered(BODY_RENDERERS_KEY, "body", later, f"message {message.id}")
     return message.body_text
+
+
+def _rendered(registry: str, what: str, later: RenderLater, label: str) -> Any:
+    """What the renderer registered in ``registry`` for ``later.kind`` makes of its key."""
+    renderer = current_app.extensions.get(registry, {}).get(later.kind)
+    if renderer is None:
+        raise RenderingFailed(f"no {what} renderer for {later.kind!r}")
+    try:
+        return renderer(later.key)
+    except Exception as error:  # whatever went wrong, the other messages still go out
+        raise RenderingFailed(f"{label}: {error}") from error
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
