@@ -56,11 +56,6 @@ def confirm_payments(payments: Sequence[tuple[Order, dict[str, Any]]]) -> list[I
     return _mark_paid([(order, session) for order, session in payments if _payable(order, session)])
 
 
-def confirm_payment(order: Order, session: dict[str, Any]) -> list[IssuedInvoice]:
-    """:func:`confirm_payments` for one order."""
-    return confirm_payments([(order, session)])
-
-
 def _payable(order: Order, session: dict[str, Any]) -> bool:
     if order.state not in PAYABLE_STATES:
         return False
