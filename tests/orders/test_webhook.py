@@ -377,3 +377,44 @@ def test_confirmations_handled_together_take_no_statement_per_order(app, client,
         )
     result = app.test_cli_runner().invoke(args=["ledger", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_batch_keeps_the_order_of_events_for_the_same_order(app, client, shop):
+    """Stored while nobody worked them off, then taken in one batch: the bag's order is
+    confirmed once although two completed events came for it; the lesson's order expires and
+    its late payment then confirms it again, in the order the events arrived."""
+    bag = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+    lesson = order_of(app, CartEntry(shop.lesson, 1, "on_site"))
+    events = [
+        ("checkout.session.completed", session_object(app, bag), "evt_1"),
+        ("checkout.session.expired", session_object(app, lesson, paid=False), "evt_2"),
+        ("checkout.session.completed", session_object(app, lesson), "evt_3"),
+        ("checkout.session.completed", session_object(app, bag), "evt_4"),
+    ]
+    with app.test_request_context():
+        for event_type, data_object, event_id in events:
+            payload, signature = signed_event(app, event_type, data_object, event_id)
+            remember_event(get_gateway().parse_event(payload, signature))
+        db.session.commit()
+        assert process_stored_events() == 4
+        processed = db.session.scalars(select(StoredEvent.processed_at)).all()
+
+    assert len(processed) == 4 and len(set(processed)) == 1  # one batch
+    assert order_state(app, bag) == ("paid", ["open"], ["sold"])
+    assert order_state(app, lesson) == ("paid", ["open"], ["none"])
+    with app.app_context():
+        actions = [
+            (event.order_id, event.action)
+            for event in db.session.scalars(
+                select(OrderEvent).where(OrderEvent.order_line_id.is_(None)).order_by(OrderEvent.id)
+            )
+        ]
+        lesson_id = load_order(lesson).id
+    assert [action for order_id, action in actions if order_id == lesson_id] == [
+        "placed",
+        "expire",
+        "pay",
+    ]
+    assert counts(app) == {"invoices": 2, "entries": 2}
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
