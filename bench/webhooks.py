@@ -7,12 +7,15 @@ end to end, on SQLite and PostgreSQL.
 For each backend a fresh database (bench/out/webhooks.sqlite3, or the PostgreSQL database
 ``bench_webhooks`` next to ``--pg-url``) gets the demo network and N orders placed through the
 real checkout, each with its stock reserved and a simulated checkout session, with one line
-from each of ``--lines`` cooperatives. gunicorn (2 sync workers, 127.0.0.1) then serves the app
-and every order's signed ``checkout.session.completed`` event is POSTed once to
-/betalingen/webhook over ``--connections`` client connections: a bounded run. Afterwards every
-order must be paid with one invoice and one sale entry per cooperative, and the ledger check
-must pass. ``--in-process N`` also confirms N more orders one at a time inside this process,
-for the cost of one event (wall and CPU time) and where it goes (cProfile, cumulative).
+from each of ``--lines`` cooperatives. gunicorn (2 sync workers on 127.0.0.1, serving
+``--app-spec``, by default ``coopshop.wsgi:app``) then gets every order's signed
+``checkout.session.completed`` event, POSTed once to /betalingen/webhook over
+``--connections`` client connections: a bounded run. The time runs until every stored event
+is handled (end to end, not only answered). Afterwards every order must be paid with one
+invoice and one sale entry per cooperative, and the ledger check must pass; the CPU each
+process used per event and the events per batch are reported. ``--in-process N`` also
+confirms N more orders one at a time inside this process, for the cost of a lone event (wall
+and CPU time) and where it goes (cProfile, cumulative).
 """
 
 from __future__ import annotations
@@ -361,7 +364,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--in-process", type=int, default=0, metavar="N")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
-    parser.add_argument("--app-spec", default="coopshop:create_app()")
+    parser.add_argument("--app-spec", default="coopshop.wsgi:app")
     parser.add_argument("--output", default=str(OUT / "webhooks-results"))
     args = parser.parse_args(argv)
     OUT.mkdir(exist_ok=True)
