@@ -24,7 +24,7 @@ from coopshop.extensions import db
 
 def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` into ``table``: dicts with the same keys (two or more columns), with
-    plain values only, int, str, bool or None."""
+    plain values only: int, str, bool, None, dates and times."""
     if not rows:
         return
     connection = db.session.connection()
@@ -36,12 +36,32 @@ def insert_rows(table: Table, rows: list[dict[str, Any]]) -> None:
     if dialect.name == "postgresql":
         _copy(connection, f"COPY {name} ({columns}) FROM STDIN", map(values, rows))
     elif dialect.paramstyle == "qmark":
-        # SQLite: the driver's own executemany, without SQLAlchemy's work per row.
+        # SQLite: the driver's own executemany, without SQLAlchemy's work per row, but with
+        # each column's own conversion where it has one (a time is stored as SQLAlchemy
+        # stores it, not by the driver's deprecated default adapter).
         placeholders = ", ".join("?" * len(rows[0]))
         sql = f"INSERT INTO {name} ({columns}) VALUES ({placeholders})"
-        connection.exec_driver_sql(sql, [values(row) for row in rows])
+        connection.exec_driver_sql(sql, _converted(table, dialect, list(rows[0]), rows, values))
     else:
         connection.execute(insert(table), rows)
+
+
+def _converted(
+    table: Table, dialect: Any, columns: list[str], rows: list[dict[str, Any]], values: Any
+) -> list[tuple[Any, ...]]:
+    """The rows as tuples, each value through its column type's bind processor, if any."""
+    processors = [
+        table.c[column].type.dialect_impl(dialect).bind_processor(dialect) for column in columns
+    ]
+    if not any(processors):
+        return [values(row) for row in rows]
+    return [
+        tuple(
+            process(value) if process is not None else value
+            for process, value in zip(processors, values(row), strict=True)
+        )
+        for row in rows
+    ]
 
 
 def _copy(connection: Connection, statement: str, rows: Any) -> None:

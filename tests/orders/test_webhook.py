@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import String, event, func, select
 
 from coopshop.catalogue.models import Listing
 from coopshop.extensions import db
@@ -418,3 +418,30 @@ def test_a_batch_keeps_the_order_of_events_for_the_same_order(app, client, shop)
     assert counts(app) == {"invoices": 2, "entries": 2}
     result = app.test_cli_runner().invoke(args=["ledger", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_times_written_by_a_batch_read_back_as_times_written_one_by_one(app, client, shop):
+    """Status events and e-mails of a batch go in through the bulk insert: their times are
+    stored in the same form as the ORM stores them, so they sort and read back alike."""
+    reference = order_of(app, CartEntry(shop.bag, 1, "pickup"))
+
+    pay(client, app, reference)
+
+    with app.app_context():
+        order = load_order(reference)
+        placed, paid = [
+            event.at
+            for event in db.session.scalars(
+                select(OrderEvent)
+                .where(OrderEvent.order_id == order.id, OrderEvent.order_line_id.is_(None))
+                .order_by(OrderEvent.id)
+            )
+        ]
+        stored = (
+            db.session.execute(select(func.cast(OrderEvent.at, String)).order_by(OrderEvent.id))
+            .scalars()
+            .all()
+        )
+    assert placed <= paid
+    # One text form for every row (SQLite keeps times as text).
+    assert len({len(text) for text in stored}) == 1, stored
