@@ -133,6 +133,8 @@ def render_confirmation(key: str) -> str:
 
 
 def _order(reference: str) -> Order:
+    # Not orders.queries.order_by_reference: that module imports refunds, which imports
+    # this one (a cycle when the app is imported first, as gunicorn does).
     order = db.session.scalar(select(Order).where(Order.reference == reference))
     if order is None:
         raise LookupError(f"no order {reference}")
