@@ -30,11 +30,13 @@ def process_command() -> None:
 @with_appcontext
 def failed_command() -> None:
     """List the events that were tried and not handled, with their last error."""
-    from coopshop.payments.webhooks import failed_events
+    from coopshop.payments.webhooks import MAX_ATTEMPTS, failed_events
 
     events = failed_events()
     for event in events:
+        given_up = "  (no more retries)" if event.attempts >= MAX_ATTEMPTS else ""
         click.echo(
             f"{event.event_id}  {event.type}  {event.attempts} attempt(s)  {event.last_error}"
+            + given_up
         )
     click.echo(f"{len(events)} failed event(s).")

@@ -193,8 +193,9 @@ def retry_failed_events(max_attempts: int = MAX_ATTEMPTS) -> tuple[int, int]:
     return results.count(True), results.count(False)
 
 
-def failed_events(max_attempts: int = MAX_ATTEMPTS) -> list[StoredEvent]:
-    """Stored events tried and not processed, for a person to look at."""
+def failed_events() -> list[StoredEvent]:
+    """Stored events tried and not processed, for a person to look at (those with
+    MAX_ATTEMPTS tries are no longer retried)."""
     return list(
         db.session.scalars(
             select(StoredEvent)

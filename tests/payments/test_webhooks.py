@@ -293,6 +293,8 @@ def test_an_event_that_failed_five_times_is_left_for_a_person(app):
 
     assert "0 event(s) handled, 0 failed." in result.output
     assert stored_rows(app)[0][:3] == ("evt_1", False, 5)
+    listed = runner.invoke(args=["payments", "failed"]).output
+    assert "5 attempt(s)  RuntimeError: the ledger is closed  (no more retries)" in listed
 
 
 def test_the_endpoint_leaves_the_queue_to_a_process_already_working_it_off(app, client):
