@@ -9,7 +9,9 @@ For each backend: a fresh database is migrated; one cooperative with two monthly
 from the ledger's own ``sale_lines``; entries and postings are inserted in batches). Then, in
 the same run, it times:
 
-- the single SQL aggregate over the same rows (member income per member, one GROUP BY);
+- the single SQL aggregate over the same rows (member income per member, one GROUP BY over
+  the postings; the close reads the same figures from the ledger's income totals, and the
+  script checks that the two agree);
 - the close itself (``close_period``: plan, reports with PDF/CSV/XLSX, offsets, lock), with
   the time spent in WeasyPrint measured apart, and every query counted with a
   ``before_cursor_execute`` event. Target: close minus PDF rendering <= 3x the aggregate.
@@ -33,6 +35,7 @@ import os
 import platform
 import sqlite3
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -50,6 +53,12 @@ from coopshop.cooperatives.models import Cooperative, Member, MemberStatus
 from coopshop.extensions import db
 from coopshop.ledger.accounts import get_accounts
 from coopshop.ledger.flows import SaleLine, sale_lines
+from coopshop.ledger.income import (
+    IncomeKey,
+    add_member_legs,
+    count_member_legs,
+    incomes_from_postings,
+)
 from coopshop.ledger.models import EntryKind, JournalEntry, Posting
 from coopshop.settlement import documents, pdf, queries
 from coopshop.settlement.close import close_period, preview_close
@@ -138,6 +147,7 @@ def insert_members(cooperative: Cooperative, municipality_ids: list[int], count:
 def insert_sales(cooperative_id: int, member_ids: list[int], lines: int, levy_bp: int) -> None:
     """``lines`` invoice lines in invoices of four, booked as the ledger books a sale."""
     accounts: dict[str, int] = {}
+    incomes: dict[IncomeKey, int] = defaultdict(int)
     for start in range(0, lines // LINES_PER_INVOICE, BATCH):
         invoices = range(start, min(start + BATCH, lines // LINES_PER_INVOICE))
         entries = [entry_row(cooperative_id, n) for n in invoices]
@@ -148,7 +158,10 @@ def insert_sales(cooperative_id: int, member_ids: list[int], lines: int, levy_bp
         for n, entry_id in zip(invoices, entry_ids, strict=True):
             legs = sale_lines(cooperative_id, levy_bp, invoice_lines(member_ids, n))
             postings += posting_rows(entry_id, legs, accounts)
+            count_member_legs(incomes, cooperative_id, PERIOD, legs)
         db.session.execute(insert(Posting), postings)
+    # The running totals the posting service keeps, as it would have kept them.
+    add_member_legs(incomes)
 
 
 def entry_row(cooperative_id: int, n: int) -> dict[str, Any]:
@@ -202,10 +215,17 @@ def best_of(runs: int, work: Callable[[], Any]) -> float:
     return min(timings)
 
 
+def aggregate(cooperative_id: int) -> dict:
+    """Member income per member, summed from the period's postings in one GROUP BY."""
+    return incomes_from_postings(cooperative_id, [PERIOD])
+
+
 def aggregate_seconds(cooperative_id: int) -> float:
-    """The single SQL aggregate: member income per member over the period's postings."""
-    queries.member_incomes(cooperative_id, [PERIOD])  # warm the cache, as the close finds it
-    return best_of(5, lambda: queries.member_incomes(cooperative_id, [PERIOD]))
+    """The single SQL aggregate over the period's postings, best of 5 with a warm cache. It
+    gives the figures the close reads from the ledger's income totals (checked here)."""
+    summed = aggregate(cooperative_id)  # warms the cache
+    assert summed == queries.member_incomes(cooperative_id, [PERIOD]), "totals differ"
+    return best_of(5, lambda: aggregate(cooperative_id))
 
 
 def timed_close(cooperative_id: int) -> dict[str, float]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.extensions import db
+from coopshop.ledger.income import all_incomes_from_postings, stored_incomes
 from coopshop.ledger.models import JournalEntry, LedgerAccount, OwnerType, PeriodLock, Posting
 
 
@@ -195,6 +196,31 @@ def misdated_entries() -> Iterator[Violation]:
         )
 
 
+def income_totals() -> Iterator[Violation]:
+    """Members' income totals that differ from the sum of their member legs, or are missing.
+
+    Two GROUP BY queries compared in Python (a row per member and period, not per posting):
+    a FULL OUTER JOIN is not available on every SQLite this runs on.
+    """
+    booked = all_incomes_from_postings()
+    stored = stored_incomes()
+    for key in sorted(booked.keys() | stored.keys()):
+        cooperative_id, period, member_id = key
+        if key not in stored:
+            yield Violation(
+                "income_total",
+                f"Member {member_id} (cooperative {cooperative_id}) has no income total for "
+                f"{period}; the postings add up to {booked[key]} cent(s).",
+            )
+        elif stored[key] != booked.get(key, 0):
+            yield Violation(
+                "income_total",
+                f"The income total of member {member_id} (cooperative {cooperative_id}) for "
+                f"{period} is {stored[key]} cent(s); the postings add up to "
+                f"{booked.get(key, 0)} cent(s).",
+            )
+
+
 CHECKS: tuple[Callable[[], Iterator[Violation]], ...] = (
     unbalanced_entries,
     zero_postings,
@@ -204,4 +230,5 @@ CHECKS: tuple[Callable[[], Iterator[Violation]], ...] = (
     inexact_reversals,
     ownerless_accounts,
     misdated_entries,
+    income_totals,
 )

@@ -96,7 +96,8 @@ class JournalEntry(db.Model):
     __tablename__ = "journal_entry"
     __table_args__ = (
         CheckConstraint("period LIKE '____-__'", name="period_format"),
-        Index("ix_journal_entry_cooperative_id_period", "cooperative_id", "period"),
+        # A period's entries of one kind (the refunds a settlement labels as corrections).
+        Index("ix_journal_entry_cooperative_id_period_kind", "cooperative_id", "period", "kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +150,24 @@ class Posting(db.Model):
 
     def __repr__(self) -> str:
         return f"<Posting {self.account_id} {self.amount_cents:+d}>"
+
+
+class MemberPeriodIncome(db.Model):
+    """A member's income in one period of their cooperative: minus the sum of their ``member``
+    legs in the entries of that period, kept up to date by the posting service.
+
+    A total derived from the postings, not a second record of them: the posting service adds
+    every member leg it books to it in the same transaction, and ``coopshop ledger check``
+    compares it with the postings. The period close reads a thousand of these rows instead of
+    summing a hundred thousand postings.
+    """
+
+    __tablename__ = "member_period_income"
+
+    cooperative_id: Mapped[int] = mapped_column(ForeignKey("cooperative.id"), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    income_cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class PeriodLock(db.Model):

@@ -8,7 +8,7 @@ ledger also runs outside requests (CLI, workers), where no locale can be selecte
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +23,7 @@ from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import Conflict, DomainError
 from coopshop.extensions import db
 from coopshop.ledger.accounts import get_account_ids
+from coopshop.ledger.income import IncomeKey, add_member_legs, count_member_legs
 from coopshop.ledger.models import EntryKind, JournalEntry, LedgerAccount, Leg, PeriodLock, Posting
 from coopshop.models_base import utcnow
 
@@ -194,8 +195,17 @@ def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None =
         if existing is None:
             raise PeriodClosed(f"De periode {period} is afgesloten. Boek in een open periode.")
         ids[index] = _same_or_conflict(existing, _header(entry), rows[index]).id
+    # The same reference twice in one call: the second is a retry of the first.
+    first_of: dict[str, int] = {}
+    repeats: dict[int, int] = {}
+    for index in new:
+        first = first_of.setdefault(entries[index].reference, index)
+        if first != index:
+            repeats[index] = first
+    new = [index for index in new if index not in repeats]
     inserted = _insert_entries([entries[index] for index in new])
     postings = []
+    incomes: dict[IncomeKey, int] = defaultdict(int)
     for index in new:
         entry = entries[index]
         entry_id = inserted.get(entry.reference)
@@ -209,8 +219,17 @@ def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None =
         postings += [
             dict(zip(POSTING_COLUMNS, (entry_id, *row), strict=True)) for row in rows[index]
         ]
+        count_member_legs(incomes, entry.cooperative_id, period_of(entry.booking_date), rows[index])
+    for index, first in repeats.items():
+        same = _header(entries[index]) == _header(entries[first])
+        if not same or Counter(rows[index]) != Counter(rows[first]):
+            raise ReferenceConflict(
+                f"Boeking {entries[index].reference} bestaat al met een andere inhoud."
+            )
+        ids[index] = ids[first]
     # One statement for all postings, however many (every row has every column).
     insert_rows(Posting.__table__, postings)
+    add_member_legs(incomes)
     return [ids[index] for index in range(len(entries))]
 
 

@@ -1,8 +1,8 @@
 """Set-based reads for the settlement: incomes, corrections, exemption months, open periods.
 
 Every function here is one query for the whole cooperative (a GROUP BY over postings or
-settlement lines), never one per member or per line, so a close of a thousand members costs
-the same handful of queries as a close of three.
+settlement lines, or the ledger's income totals), never one per member or per line, so a
+close of a thousand members costs the same handful of queries as a close of three.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from coopshop.cooperatives.models import Member
 from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice
+from coopshop.ledger import income
 from coopshop.ledger.accounts import member_payable
 from coopshop.ledger.models import (
     EntryKind,
@@ -37,24 +38,11 @@ def _sum_cents(amount: ColumnElement[int]) -> ColumnElement[int]:
 
 
 def member_incomes(cooperative_id: int, periods: Sequence[str]) -> dict[tuple[int, str], int]:
-    """Each member's income per period: minus the sum of their ``member`` legs (DESIGN §4).
-
-    Sales credit the member's payable and credit notes debit it, so the sign is turned around:
-    a positive figure is income earned. Keyed by (member id, period); periods without
-    postings are absent.
-    """
-    query = (
-        select(Posting.member_id, JournalEntry.period, -_sum_cents(Posting.amount_cents))
-        .select_from(Posting)
-        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-        .where(
-            JournalEntry.cooperative_id == cooperative_id,
-            JournalEntry.period.in_(list(periods)),
-            Posting.leg == Leg.MEMBER,
-        )
-        .group_by(Posting.member_id, JournalEntry.period)
-    )
-    return {(member_id, period): cents for member_id, period, cents in db.session.execute(query)}
+    """Each member's income per period, keyed by (member id, period): minus the sum of their
+    ``member`` legs (DESIGN §4), read from the totals the ledger keeps beside its postings
+    (one row per member and period, whatever the number of sales). Positive is income
+    earned; periods without postings are absent."""
+    return income.member_incomes(cooperative_id, periods)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,12 @@ def book_sample_ledger() -> dict[str, int]:
     reversal = reverse_entry(first, reference="REV-1", booking_date=date(2026, 1, 20))
     db.session.commit()
     second = gen_sale(cooperative, member, invoice_reference="F-LAST")
-    return {"coop": cooperative.id, "reversal": reversal.id, "last": second.id}
+    return {
+        "coop": cooperative.id,
+        "member": member.id,
+        "reversal": reversal.id,
+        "last": second.id,
+    }
 
 
 def test_the_check_passes_on_a_sound_ledger(app, runner):
@@ -74,13 +79,16 @@ def corrupt_a_posting(app: Flask, tmp_path: Path) -> Flask:
 
 def test_the_check_fails_with_a_readable_list_on_a_corrupted_database(app, tmp_path):
     with app.app_context():
-        book_sample_ledger()
+        ids = book_sample_ledger()
     corrupted = corrupt_a_posting(app, tmp_path)
     result = corrupted.test_cli_runner().invoke(args=["ledger", "check"])
     assert result.exit_code == 1
+    # The last posting is the member's leg of the last sale: 85.00 of income, now 84.99.
     assert result.output == (
-        "Ledger check FAILED: 1 problem(s).\n"
+        "Ledger check FAILED: 2 problem(s).\n"
         "- [balance] Entry sale:F-LAST does not balance: its postings sum to +1 cent(s).\n"
+        f"- [income_total] The income total of member {ids['member']} (cooperative "
+        f"{ids['coop']}) for 2026-01 is 8500 cent(s); the postings add up to 8499 cent(s).\n"
     )
     with corrupted.app_context():
         db.engine.dispose()
@@ -110,20 +118,20 @@ LAST_POSTING = "(SELECT max(id) FROM posting)"
 CORRUPTIONS = {
     "changed amount": (
         [f"UPDATE posting SET amount_cents = amount_cents + 1 WHERE id = {LAST_POSTING}"],
-        {"balance"},
+        {"balance", "income_total"},
     ),
     "deleted posting": (
         [
             "DELETE FROM posting WHERE entry_id = :last "
             "AND id <> (SELECT min(id) FROM posting WHERE entry_id = :last)"
         ],
-        {"balance", "two_postings"},
+        {"balance", "two_postings", "income_total"},
     ),
     "zero posting": (
         [f"UPDATE posting SET amount_cents = 0 WHERE id = {LAST_POSTING}"],
-        {"zero", "balance"},
+        {"zero", "balance", "income_total"},
     ),
-    "deleted entry": (["DELETE FROM journal_entry WHERE id = :last"], {"orphan"}),
+    "deleted entry": (["DELETE FROM journal_entry WHERE id = :last"], {"orphan", "income_total"}),
     "deleted account": (
         ["DELETE FROM ledger_account WHERE code = 'platform:psp_clearing'"],
         {"orphan"},
@@ -151,7 +159,7 @@ CORRUPTIONS = {
             "UPDATE posting SET amount_cents = amount_cents - 1 "
             "WHERE id = (SELECT max(id) FROM posting WHERE entry_id = :reversal)",
         ],
-        {"reversal"},
+        {"reversal", "income_total"},
     ),
     "reversal of a missing entry": (
         ["UPDATE journal_entry SET reverses_id = 9999 WHERE id = :reversal"],
@@ -165,9 +173,14 @@ CORRUPTIONS = {
         ],
         {"owner"},
     ),
+    "changed income total": (
+        ["UPDATE member_period_income SET income_cents = income_cents + 1"],
+        {"income_total"},
+    ),
+    "missing income total": (["DELETE FROM member_period_income"], {"income_total"}),
     "misdated entry": (
         ["UPDATE journal_entry SET period = '2026-02' WHERE id = :last"],
-        {"period"},
+        {"period", "income_total"},
     ),
 }
 

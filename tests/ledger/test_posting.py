@@ -13,6 +13,7 @@ from coopshop.ledger.models import JournalEntry, LedgerAccount, Posting
 from coopshop.ledger.services import (
     AlreadyReversed,
     Line,
+    NewEntry,
     PeriodClosed,
     ReferenceConflict,
     TooFewPostings,
@@ -22,6 +23,7 @@ from coopshop.ledger.services import (
     is_period_locked,
     lock_period,
     next_open_period,
+    post_entries,
     post_entry,
     reverse_entry,
 )
@@ -354,3 +356,38 @@ def test_post_entries_refuses_a_closed_period_but_still_recognises_a_repeat(app)
             post_entries([NewEntry("adjustment", "C-2", JAN, lines, cooperative.id)], prepared)
         db.session.rollback()
         assert count(JournalEntry) == 1
+
+
+def test_the_same_reference_twice_in_one_call_is_booked_once(app):
+    with app.app_context():
+        cooperative = gen_cooperative()
+        lines = [(accounts.BANK, 700), (accounts.PSP_CLEARING, -700)]
+        entry = NewEntry("adjustment", "T-TWICE", JAN, lines, cooperative.id)
+        first, second = post_entries([entry, entry])
+        db.session.commit()
+        assert first == second
+        assert count(JournalEntry) == 1
+        assert count(Posting) == 2
+
+
+def test_the_same_reference_with_other_postings_in_one_call_conflicts(app):
+    with app.app_context():
+        cooperative = gen_cooperative()
+        entry = NewEntry(
+            "adjustment",
+            "T-TWICE",
+            JAN,
+            [(accounts.BANK, 700), (accounts.PSP_CLEARING, -700)],
+            cooperative.id,
+        )
+        other = NewEntry(
+            "adjustment",
+            "T-TWICE",
+            JAN,
+            [(accounts.BANK, 701), (accounts.PSP_CLEARING, -701)],
+            cooperative.id,
+        )
+        with pytest.raises(ReferenceConflict):
+            post_entries([entry, other])
+        db.session.rollback()
+        assert count(JournalEntry) == 0

@@ -314,9 +314,10 @@ def two_cooperative_orders(app, client, shop, count: int) -> list[str]:
 
 def test_a_two_cooperative_confirmation_stays_within_its_statement_budget(app, client, shop):
     """The whole delivery (event stored and committed, then claimed, order paid, two invoices
-    numbered, stored and booked, three e-mails queued, event marked processed) in at most 23
-    SQL statements on SQLite and 25 on PostgreSQL (its advisory locks: the turn to work off
-    events, taken twice, and the storing lock), all of them counted at the cursor; the same
+    numbered, stored and booked, the members' income totals updated, three e-mails queued,
+    event marked processed) in at most 24 SQL statements on SQLite and 26 on PostgreSQL (its
+    advisory locks: the turn to work off events, taken twice, and the storing lock), all of
+    them counted at the cursor; the same
     event again is only stored (and found to be there)."""
     [reference] = two_cooperative_orders(app, client, shop, 1)
     session = session_object(app, reference)
@@ -327,7 +328,7 @@ def test_a_two_cooperative_confirmation_stays_within_its_statement_budget(app, c
         again = post_event(client, app, "checkout.session.completed", session, "evt_budget")
 
     assert (response.status_code, again.status_code) == (200, 200)
-    assert len(first) <= (25 if BACKEND == "postgresql" else 23), "\n".join(first)
+    assert len(first) <= (26 if BACKEND == "postgresql" else 24), "\n".join(first)
     assert len(repeat) == 1 and repeat[0].lstrip().startswith("INSERT INTO payment_event")
     assert order_state(app, reference) == ("paid", ["open", "open"], ["sold", "none"])
     assert counts(app) == {"invoices": 4, "entries": 4}
@@ -443,5 +444,9 @@ def test_times_written_by_a_batch_read_back_as_times_written_one_by_one(app, cli
             .all()
         )
     assert placed <= paid
-    # One text form for every row (SQLite keeps times as text).
-    assert len({len(text) for text in stored}) == 1, stored
+    if BACKEND == "sqlite":
+        # One text form for every row (SQLite keeps times as text).
+        assert len({len(text) for text in stored}) == 1, stored
+    else:
+        # A timestamptz as text: trailing zeros of the microseconds are left out, the zone not.
+        assert all(text.endswith("+00") for text in stored), stored
