@@ -13,6 +13,7 @@ from coopshop.ledger import accounts
 from coopshop.ledger.accounts import get_account
 from coopshop.ledger.balances import account_balance, member_pot
 from coopshop.ledger.flows import SaleLine, post_sale
+from coopshop.ledger.income import member_incomes
 from coopshop.ledger.models import JournalEntry, LedgerAccount, Posting
 from coopshop.ledger.services import ReferenceConflict, post_entry
 from tests.conftest import BACKEND
@@ -98,6 +99,11 @@ def test_concurrent_sales_create_each_account_once_and_balance_exactly(app):
         assert account_balance(accounts.vat_payable(coop_id)) == -100 * (2100 + 82)
         assert account_balance(accounts.support_fund(coop_id)) == -100 * (1500 + 138)
         assert (member_pot(alice_id), member_pot(bob_id)) == (100 * 8500, 100 * 779)
+        # Both transactions added to the same two income totals; neither amount is lost.
+        assert member_incomes(coop_id, ["2026-01"]) == {
+            (alice_id, "2026-01"): 100 * 8500,
+            (bob_id, "2026-01"): 100 * 779,
+        }
 
 
 def wait_for_a_blocked_transaction(timeout: float = 10.0) -> None:
