@@ -108,6 +108,7 @@ class SettlementLine(db.Model):
 
     __tablename__ = "settlement_line"
     __table_args__ = (
+        # Also the index by report: its first column is the report.
         UniqueConstraint("report_id", "member_id"),
         CheckConstraint(
             "months_used_before >= 0 AND months_used_after >= months_used_before "
@@ -118,7 +119,7 @@ class SettlementLine(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("settlement_report.id"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("settlement_report.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     # Snapshots as printed on the report.

@@ -7,11 +7,14 @@ import io
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text as sql
 
 from coopshop.extensions import db
 from coopshop.invoicing.booking import book_credit_note
 from coopshop.settlement.documents import HEADERS
+from tests.conftest import BACKEND
 from tests.factories import gen_cooperative, gen_member, gen_municipality
 from tests.invoicing.helpers import credit
 from tests.settlement.helpers import book_income, close
@@ -110,3 +113,19 @@ def test_the_csv_and_the_xlsx_agree_on_every_figure_also_with_corrections(app):
         f"Creditnota {number}: correctie op september 2026, geboekt in oktober 2026"
     )
     assert euros(values[5][3]) == Decimal("-85.00")
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="storage settings are PostgreSQL's")
+def test_pdf_and_xlsx_are_stored_without_a_second_compression(app):
+    """Both are compressed formats already; CSV is plain text and is compressed as usual."""
+    with app.app_context():
+        storage = dict(
+            db.session.execute(
+                sql(
+                    "SELECT attname, attstorage FROM pg_attribute "
+                    "WHERE attrelid = 'settlement_report'::regclass "
+                    "AND attname IN ('pdf', 'csv', 'xlsx')"
+                )
+            ).all()
+        )
+    assert storage == {"pdf": "e", "xlsx": "e", "csv": "x"}
