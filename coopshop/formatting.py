@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
@@ -38,3 +39,16 @@ def moment(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(euro=euro, bp=basis_points, day=day, moment=moment)
+    load_locale_data(app.config["LANGUAGES"])
+
+
+def load_locale_data(languages: list[str]) -> None:
+    """Read Babel's data for the app's languages now, while the app starts.
+
+    Babel reads a locale's data from disk the first time a date, month or amount is formatted
+    in it: 30-40 ms for Dutch (with the data it inherits) and 5-10 ms for English. Read here,
+    that is paid once per process at start-up (and shared by the workers a preloading server
+    forks), not by the first page, e-mail or period close that formats something.
+    """
+    for language in languages:
+        Locale.parse(language).months  # reading any of it loads all of it

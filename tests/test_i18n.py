@@ -6,12 +6,17 @@ and at what Babel formats, never at translated words.
 
 from __future__ import annotations
 
+from babel import localedata
 from flask import session
 from sqlalchemy import select
 
+from coopshop import create_app
 from coopshop.accounts.models import User
 from coopshop.extensions import db
 from coopshop.formatting import basis_points, euro
+from coopshop.money import format_eur
+from coopshop.settlement.periods import month_name
+from tests.conftest import base_config
 from tests.factories import TEST_PASSWORD, gen_buyer
 
 
@@ -84,3 +89,18 @@ def test_euro_amounts_are_written_the_english_way_in_an_english_request(app):
         session["locale"] = "en"
         assert euro(123456) == "€1,234.56"
         assert basis_points(1250) == "12.5%"
+
+
+def test_the_languages_locale_data_is_read_when_the_app_starts(monkeypatch, tmp_path):
+    """Formatting a Dutch month or amount afterwards reads nothing from disk."""
+    monkeypatch.setattr(localedata, "_cache", {})  # as in a new process
+    app = create_app(base_config("sqlite://", tmp_path))
+
+    def no_reading(*_args: object) -> None:
+        raise AssertionError("Babel read locale data after the start")
+
+    monkeypatch.setattr(localedata.pickle, "load", no_reading)
+    with app.app_context():
+        assert month_name("2026-09") == "september 2026"
+        assert format_eur(123456, "nl") == "€ 1.234,56"
+        assert format_eur(123456, "en") == "€1,234.56"
