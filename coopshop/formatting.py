@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel import Locale
+from babel import localedata
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
@@ -51,4 +51,4 @@ def load_locale_data(languages: list[str]) -> None:
     forks), not by the first page, e-mail or period close that formats something.
     """
     for language in languages:
-        Locale.parse(language).months  # reading any of it loads all of it
+        localedata.load(language)

@@ -107,7 +107,10 @@ def test_the_offset_shows_on_the_members_statement_in_the_closed_month(app):
         entry = db.session.scalar(select(JournalEntry).where(JournalEntry.kind == EntryKind.OFFSET))
         legs = {(p.member_id, p.leg, p.amount_cents) for p in entry.postings}
         assert (fatima.id, Leg.OFFSET, 38_250) in legs
-        assert entry.settlement_id is not None
+        # The entry names the Utrecht report, which withheld what the entry moves.
+        report = db.session.get(SettlementReport, entry.settlement_id)
+        withheld = sum(p.amount_cents for p in entry.postings if p.member_id is not None)
+        assert (report.municipality.name, report.withheld_cents) == ("Utrecht", withheld)
         assert entry.booking_date == date(2026, 9, 30)
 
 
@@ -155,7 +158,7 @@ def test_a_crash_halfway_leaves_the_period_open_and_nothing_posted(app, monkeypa
         rendered = []
 
         def second_pdf_fails(document):
-            # The first report renders; the second fails, after the first report's offsets.
+            # The first report renders; the second fails.
             rendered.append(document.municipality_name)
             if len(rendered) == 2:
                 raise RuntimeError("printer on fire")
