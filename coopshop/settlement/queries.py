@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, cast, exists, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, func, select
 from sqlalchemy.orm import aliased
 
 from coopshop.cooperatives.models import Member
@@ -30,11 +30,6 @@ from coopshop.ledger.models import (
     Posting,
 )
 from coopshop.settlement.models import SettlementLine, SettlementReport
-
-
-def _sum_cents(amount: ColumnElement[int]) -> ColumnElement[int]:
-    # PostgreSQL sums bigint into numeric; cast back so Python gets an int, not a Decimal.
-    return cast(func.coalesce(func.sum(amount), 0), BigInteger)
 
 
 def member_incomes(cooperative_id: int, periods: Sequence[str]) -> dict[tuple[int, str], int]:
@@ -95,7 +90,7 @@ def _corrections_query() -> Select[Any]:
     original = func.coalesce(reversed_entry.period, sale_period).label("original_period")
     columns = (Posting.member_id, JournalEntry.description, JournalEntry.period, original)
     return (
-        select(*columns, -_sum_cents(Posting.amount_cents))
+        select(*columns, -income.sum_cents(Posting.amount_cents))
         .select_from(Posting)
         .join(JournalEntry, Posting.entry_id == JournalEntry.id)
         .outerjoin(credit_note, credit_note.id == JournalEntry.invoice_id)
