@@ -52,14 +52,10 @@ from coopshop.accounts.models import Role, User
 from coopshop.cooperatives.models import Cooperative, Member, MemberStatus
 from coopshop.extensions import db
 from coopshop.ledger.accounts import get_accounts
+from coopshop.ledger.balances import sum_cents
 from coopshop.ledger.flows import SaleLine, sale_lines
-from coopshop.ledger.income import (
-    IncomeKey,
-    add_member_legs,
-    count_member_legs,
-    incomes_from_postings,
-)
-from coopshop.ledger.models import EntryKind, JournalEntry, Posting
+from coopshop.ledger.income import IncomeKey, add_member_legs, count_member_legs
+from coopshop.ledger.models import EntryKind, JournalEntry, Leg, Posting
 from coopshop.settlement import documents, pdf, queries
 from coopshop.settlement.close import close_period, preview_close
 from coopshop.settlement.models import SettlementReport
@@ -215,9 +211,22 @@ def best_of(runs: int, work: Callable[[], Any]) -> float:
     return min(timings)
 
 
-def aggregate(cooperative_id: int) -> dict:
-    """Member income per member, summed from the period's postings in one GROUP BY."""
-    return incomes_from_postings(cooperative_id, [PERIOD])
+def aggregate(cooperative_id: int) -> dict[tuple[int, str], int]:
+    """Member income per member, summed from the period's postings in one GROUP BY: the query
+    the close ran until it read the ledger's income totals (the same figures, checked below).
+    Grouped by member and period only, the cheapest form of it."""
+    query = (
+        select(Posting.member_id, JournalEntry.period, -sum_cents(Posting.amount_cents))
+        .select_from(Posting)
+        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
+        .where(
+            JournalEntry.cooperative_id == cooperative_id,
+            JournalEntry.period.in_([PERIOD]),
+            Posting.leg == Leg.MEMBER,
+        )
+        .group_by(Posting.member_id, JournalEntry.period)
+    )
+    return {(member, period): cents for member, period, cents in db.session.execute(query)}
 
 
 def aggregate_seconds(cooperative_id: int) -> float:

@@ -80,7 +80,7 @@ class FundMonthRow:
     balance_end: int
 
 
-def _total(amount: Any, condition: Any = None) -> ColumnElement[int]:
+def sum_cents(amount: Any, condition: Any = None) -> ColumnElement[int]:
     """SUM(amount) over the rows that meet ``condition``, as integer cents on every backend."""
     summed = amount if condition is None else case((condition, amount), else_=0)
     # PostgreSQL sums bigint into numeric; cast back so Python gets an int, not a Decimal.
@@ -91,7 +91,9 @@ def account_balance(account: LedgerAccount | str) -> int:
     """The sum of the account's postings (debit positive); 0 for an account never used."""
     code = account.code if isinstance(account, LedgerAccount) else account
     query = (
-        select(_total(Posting.amount_cents)).join(LedgerAccount).where(LedgerAccount.code == code)
+        select(sum_cents(Posting.amount_cents))
+        .join(LedgerAccount)
+        .where(LedgerAccount.code == code)
     )
     return db.session.scalar(query) or 0
 
@@ -109,7 +111,7 @@ def balances_by_account(cooperative_id: int | None = None) -> list[AccountBalanc
         LedgerAccount.owner_id,
         LedgerAccount.kind,
     )
-    query = _scoped(select(*columns, _total(Posting.amount_cents)), cooperative_id)
+    query = _scoped(select(*columns, sum_cents(Posting.amount_cents)), cooperative_id)
     rows = db.session.execute(
         query.group_by(LedgerAccount.id, *columns).order_by(LedgerAccount.code)
     )
@@ -119,7 +121,7 @@ def balances_by_account(cooperative_id: int | None = None) -> list[AccountBalanc
 def balances_by_owner(cooperative_id: int | None = None) -> list[OwnerBalance]:
     """Every owner's balance over all its accounts; with a cooperative, only its entries count."""
     columns = (LedgerAccount.owner_type, LedgerAccount.owner_id)
-    query = _scoped(select(*columns, _total(Posting.amount_cents)), cooperative_id)
+    query = _scoped(select(*columns, sum_cents(Posting.amount_cents)), cooperative_id)
     rows = db.session.execute(query.group_by(*columns).order_by(*columns))
     return [OwnerBalance(*row) for row in rows]
 
@@ -138,14 +140,14 @@ def _member_figures(rows: Any) -> tuple[ColumnElement[int], ...]:
 
     ``rows`` has columns amount_cents, leg and on_pot (the posting is on the member's payable).
     """
-    levy = -_total(rows.c.amount_cents, rows.c.leg == Leg.LEVY)
-    member_share = -_total(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.MEMBER))
+    levy = -sum_cents(rows.c.amount_cents, rows.c.leg == Leg.LEVY)
+    member_share = -sum_cents(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.MEMBER))
     return (
         levy + member_share,
         levy,
-        _total(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.OFFSET)),
-        _total(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.PAYOUT)),
-        -_total(rows.c.amount_cents, rows.c.on_pot),
+        sum_cents(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.OFFSET)),
+        sum_cents(rows.c.amount_cents, and_(rows.c.on_pot, rows.c.leg == Leg.PAYOUT)),
+        -sum_cents(rows.c.amount_cents, rows.c.on_pot),
     )
 
 
@@ -189,10 +191,10 @@ def fund_statement(cooperative_id: int) -> list[FundMonthRow]:
     took out, ``other`` anything else (adjustments), and ``balance_end`` the fund afterwards.
     """
     amount = Posting.amount_cents
-    levy_in = -_total(amount, Posting.leg == Leg.LEVY)
-    costs_out = _total(amount, JournalEntry.kind == EntryKind.FUND_COST)
+    levy_in = -sum_cents(amount, Posting.leg == Leg.LEVY)
+    costs_out = sum_cents(amount, JournalEntry.kind == EntryKind.FUND_COST)
     query = (
-        select(JournalEntry.period, levy_in, costs_out, -_total(amount))
+        select(JournalEntry.period, levy_in, costs_out, -sum_cents(amount))
         .select_from(Posting)
         .join(LedgerAccount, Posting.account_id == LedgerAccount.id)
         .join(JournalEntry, Posting.entry_id == JournalEntry.id)

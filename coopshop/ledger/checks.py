@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, String, and_, case, cast, func, or_, select
+from sqlalchemy import String, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.extensions import db
-from coopshop.ledger.income import all_incomes_from_postings, stored_incomes
+from coopshop.ledger.balances import sum_cents
+from coopshop.ledger.income import incomes_from_postings, stored_incomes
 from coopshop.ledger.models import JournalEntry, LedgerAccount, OwnerType, PeriodLock, Posting
 
 
@@ -47,8 +48,7 @@ def ledger_size() -> tuple[int, int]:
 def unbalanced_entries() -> Iterator[Violation]:
     """Entries whose postings do not sum to zero, or that have fewer than two postings."""
     count = func.count(Posting.id)
-    # PostgreSQL sums bigint into numeric; cast back so Python gets an int, not a Decimal.
-    total = cast(func.coalesce(func.sum(Posting.amount_cents), 0), BigInteger)
+    total = sum_cents(Posting.amount_cents)
     query = (
         select(JournalEntry.reference, count, total)
         .outerjoin(Posting, Posting.entry_id == JournalEntry.id)
@@ -202,7 +202,7 @@ def income_totals() -> Iterator[Violation]:
     Two GROUP BY queries compared in Python (a row per member and period, not per posting):
     a FULL OUTER JOIN is not available on every SQLite this runs on.
     """
-    booked = all_incomes_from_postings()
+    booked = incomes_from_postings()
     stored = stored_incomes()
     for key in sorted(booked.keys() | stored.keys()):
         cooperative_id, period, member_id = key

@@ -5,7 +5,7 @@ entries of that period (DESIGN §4): sales credit the member's payable, credit n
 The posting service adds the member legs of every entry it books to ``member_period_income``
 in the same transaction (:func:`add_member_legs`), so the period close reads one row per
 member instead of summing every posting of the month; ``coopshop ledger check`` compares the
-totals with the postings (:func:`all_incomes_from_postings`). Postings are append-only, so the
+totals with the postings (:func:`incomes_from_postings`). Postings are append-only, so the
 totals only ever grow by what is booked next to them.
 """
 
@@ -16,10 +16,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, TextClause, cast, func, select, text
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.dialects import sqlite
 
 from coopshop.extensions import db
+from coopshop.ledger.balances import sum_cents
 from coopshop.ledger.models import JournalEntry, Leg, MemberPeriodIncome, Posting
 
 # (cooperative id, period, member id)
@@ -101,38 +102,9 @@ def member_incomes(cooperative_id: int, periods: Sequence[str]) -> dict[tuple[in
     return {(member, period): cents for member, period, cents in db.session.execute(query)}
 
 
-def sum_cents(amount: ColumnElement[int]) -> ColumnElement[int]:
-    """SUM of a cents column, 0 when there are no rows, always an int."""
-    # PostgreSQL sums bigint into numeric; cast back so Python gets an int, not a Decimal.
-    return cast(func.coalesce(func.sum(amount), 0), BigInteger)
-
-
-def incomes_from_postings(
-    cooperative_id: int, periods: Sequence[str]
-) -> dict[tuple[int, str], int]:
-    """The figures of :func:`member_incomes`, summed from the postings themselves: one
-    GROUP BY over the member legs of the cooperative's entries in ``periods``.
-
-    Grouped by member and period only (not by cooperative as well, as in
-    :func:`all_incomes_from_postings`): the cheapest form of this aggregate, which the
-    settlement benchmark times next to the close.
-    """
-    query = (
-        select(Posting.member_id, JournalEntry.period, -sum_cents(Posting.amount_cents))
-        .select_from(Posting)
-        .join(JournalEntry, Posting.entry_id == JournalEntry.id)
-        .where(
-            JournalEntry.cooperative_id == cooperative_id,
-            JournalEntry.period.in_(list(periods)),
-            Posting.leg == Leg.MEMBER,
-        )
-        .group_by(Posting.member_id, JournalEntry.period)
-    )
-    return {(member, period): cents for member, period, cents in db.session.execute(query)}
-
-
-def all_incomes_from_postings() -> dict[IncomeKey, int]:
-    """Every member's income in every period of every cooperative, from the postings."""
+def incomes_from_postings() -> dict[IncomeKey, int]:
+    """Every member's income in every period of every cooperative, summed from the postings
+    themselves (what the totals must equal): one GROUP BY over every member leg."""
     query = (
         select(
             JournalEntry.cooperative_id,

@@ -162,11 +162,13 @@ def prepare_booking(
 def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None = None) -> list[int]:
     """Book several balanced entries at once and return their ids, in the order given.
 
-    Each entry behaves exactly as :func:`post_entry` (same checks, errors and idempotence),
-    but all of them take one query for their accounts, one for the cooperatives' locks and
-    periods, one INSERT for the entries and one for all postings; with ``prepared`` (from
-    :func:`prepare_booking`) the accounts and periods it covers are not read again. Nothing
-    is read back. Adds and flushes; the caller commits.
+    Each entry behaves exactly as :func:`post_entry` (same checks, errors and idempotence;
+    a reference given twice is booked once), but all of them take one query for their
+    accounts, one for the cooperatives' locks and periods, one INSERT for the entries, one for
+    all postings and one adding their member legs to the members' income totals
+    (:mod:`coopshop.ledger.income`); with ``prepared`` (from :func:`prepare_booking`) the
+    accounts and periods it covers are not read again. Nothing is read back. Adds and
+    flushes; the caller commits.
     """
     checked = [_checked_entry(entry) for entry in entries]
     prepared = prepared or PreparedBooking()
@@ -221,11 +223,8 @@ def post_entries(entries: Sequence[NewEntry], prepared: PreparedBooking | None =
         ]
         count_member_legs(incomes, entry.cooperative_id, period_of(entry.booking_date), rows[index])
     for index, first in repeats.items():
-        same = _header(entries[index]) == _header(entries[first])
-        if not same or Counter(rows[index]) != Counter(rows[first]):
-            raise ReferenceConflict(
-                f"Boeking {entries[index].reference} bestaat al met een andere inhoud."
-            )
+        booked = (_header(entries[first]), rows[first])
+        _require_same(entries[index].reference, booked, (_header(entries[index]), rows[index]))
         ids[index] = ids[first]
     # One statement for all postings, however many (every row has every column).
     insert_rows(Posting.__table__, postings)
@@ -319,10 +318,20 @@ def _same_or_conflict(
 ) -> JournalEntry:
     """Return ``entry`` if it is what was asked for again; raise ReferenceConflict if not."""
     booked = [(p.account_id, p.amount_cents, p.member_id, p.leg) for p in entry.postings]
-    same_header = all(getattr(entry, column) == value for column, value in header.items())
-    if not same_header or Counter(booked) != Counter(rows):
-        raise ReferenceConflict(f"Boeking {entry.reference} bestaat al met een andere inhoud.")
+    booked_header = {column: getattr(entry, column) for column in header}
+    _require_same(entry.reference, (booked_header, booked), (header, rows))
     return entry
+
+
+def _require_same(
+    reference: str,
+    booked: tuple[dict[str, Any], list[PostingRow]],
+    asked: tuple[dict[str, Any], list[PostingRow]],
+) -> None:
+    """Raise ReferenceConflict unless ``asked`` (header, posting rows) is ``booked`` again:
+    the same header and the same postings in any order."""
+    if booked[0] != asked[0] or Counter(booked[1]) != Counter(asked[1]):
+        raise ReferenceConflict(f"Boeking {reference} bestaat al met een andere inhoud.")
 
 
 def _open_periods(wanted: set[tuple[int, str]]) -> set[tuple[int, str]]:

@@ -13,11 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, cast, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from coopshop.cooperatives.models import Cooperative, Member, Municipality
 from coopshop.extensions import db
+from coopshop.ledger.balances import sum_cents
 from coopshop.ledger.models import JournalEntry, LedgerAccount, Leg, OwnerType, Posting
 from coopshop.settlement.models import (
     PayeeType,
@@ -32,8 +33,8 @@ NO_IBAN = "Geen geldig IBAN bekend"
 
 
 def _owed(amount: object) -> object:
-    # Minus the sum: money owed is a credit balance. Cast: PostgreSQL sums bigint into numeric.
-    return cast(-func.coalesce(func.sum(amount), 0), BigInteger)
+    # Minus the sum: money owed is a credit balance.
+    return -sum_cents(amount)
 
 
 def settled_member_pots(cooperative_id: int) -> dict[int, int]:

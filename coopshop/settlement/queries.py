@@ -20,6 +20,7 @@ from coopshop.extensions import db
 from coopshop.invoicing.models import Invoice
 from coopshop.ledger import income
 from coopshop.ledger.accounts import member_payable
+from coopshop.ledger.balances import sum_cents
 from coopshop.ledger.models import (
     EntryKind,
     JournalEntry,
@@ -90,7 +91,7 @@ def _corrections_query() -> Select[Any]:
     original = func.coalesce(reversed_entry.period, sale_period).label("original_period")
     columns = (Posting.member_id, JournalEntry.description, JournalEntry.period, original)
     return (
-        select(*columns, -income.sum_cents(Posting.amount_cents))
+        select(*columns, -sum_cents(Posting.amount_cents))
         .select_from(Posting)
         .join(JournalEntry, Posting.entry_id == JournalEntry.id)
         .outerjoin(credit_note, credit_note.id == JournalEntry.invoice_id)
