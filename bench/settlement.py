@@ -250,8 +250,7 @@ def timed_close(cooperative_id: int) -> dict[str, float]:
     in_pdf = [False]
     originals = {
         (pdf, "render_report_pdf", "pdf"): pdf.render_report_pdf,
-        (documents, "to_xlsx", "files"): documents.to_xlsx,
-        (documents, "to_csv", "files"): documents.to_csv,
+        (documents, "to_csv_and_xlsx", "files"): documents.to_csv_and_xlsx,
     }
 
     def timed(function: Callable[..., Any], bucket: str) -> Callable[..., Any]:

@@ -74,8 +74,7 @@ def one_close(
     statements: list[tuple[float, str]] = []
     originals = {
         (pdf, "render_report_pdf", "pdf"): pdf.render_report_pdf,
-        (documents, "to_xlsx", "files"): documents.to_xlsx,
-        (documents, "to_csv", "files"): documents.to_csv,
+        (documents, "to_csv_and_xlsx", "files"): documents.to_csv_and_xlsx,
     }
 
     def timed(function: Any, bucket: str) -> Any:

@@ -54,24 +54,94 @@ def plan_lines(plan: ClosePlan) -> list[str]:
     return lines or ["No member is settled in this period."]
 
 
+MEMBER_COLUMNS = (
+    "Client no.",
+    "Name",
+    "Income",
+    "Basis",
+    "Exemption",
+    "Countable",
+    "Offset",
+    "Withheld",
+    "Months left",
+)
+
+
+def member_lines(plan: ClosePlan) -> list[str]:
+    """Every member's figures, a table per municipality settled, as the preview page shows
+    them: income, basis, exemption, countable, offset, withheld and exemption months left."""
+    lines = []
+    for settlement in plan.settlements:
+        rule = settlement.rule
+        lines.append(
+            f"{settlement.municipality.name}, {settlement.name}, "
+            f"rule in force from {rule.effective_from.isoformat()}:"
+        )
+        rows = [MEMBER_COLUMNS]
+        for line in settlement.members:
+            result = line.result
+            amounts = (
+                result.member_income,
+                result.basis_income,
+                result.exemption,
+                result.countable,
+                result.offset,
+                result.withheld,
+            )
+            rows.append(
+                (
+                    line.member.client_number,
+                    line.member.name,
+                    *map(format_eur, amounts),
+                    str(line.months_left) if line.eligible else "-",
+                )
+            )
+        widths = [max(len(row[column]) for row in rows) for column in range(len(MEMBER_COLUMNS))]
+        for row in rows:
+            cells = [
+                cell.ljust(width) if column < 2 else cell.rjust(width)
+                for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
 @settle_group.command("close")
 @click.option("--coop", "slug", required=True, metavar="SLUG", help="The cooperative's slug.")
 @click.option("--period", required=True, metavar="YYYY-MM", help="The month to close.")
 @click.option("--user", "email", metavar="EMAIL", help="Who closes it (printed on the reports).")
 @click.option("--preview", is_flag=True, help="Only show the figures; close nothing.")
+@click.option("--yes", is_flag=True, help="Close without asking after the preview.")
 @with_appcontext
-def close_command(slug: str, period: str, email: str | None, preview: bool) -> None:
-    """Close a month: post the offsets, lock the period and issue the reports, all at once."""
+def close_command(slug: str, period: str, email: str | None, preview: bool, yes: bool) -> None:
+    """Close a month: post the offsets, lock the period and issue the reports, all at once.
+
+    As on the page, the preview comes first: every member's figures, then the question
+    whether to close (``--yes`` answers it for scripts). The close computes the figures again
+    with the books locked, so a sale booked meanwhile is in them; what it issued is printed.
+    """
     cooperative = _cooperative(slug)
     actor = _actor(email)
     try:
-        if preview:
-            plan = preview_close(cooperative, period)
-        else:
-            plan = close_period(cooperative.id, period, actor).plan
+        plan = preview_close(cooperative, period)
     except DomainError as refusal:
         raise click.ClickException(refusal.message) from refusal
-    for line in plan_lines(plan):
+    for line in member_lines(plan) + plan_lines(plan):
         click.echo(line)
-    verb = "Would close" if preview else "Closed"
-    click.echo(f"{verb} {period} for {cooperative.name}: {len(plan.settlements)} report(s).")
+    if preview:
+        click.echo(
+            f"Would close {period} for {cooperative.name}: {len(plan.settlements)} report(s)."
+        )
+        return
+    db.session.rollback()  # the preview's reads end here; the close locks the books itself
+    if not yes:
+        click.confirm(f"Close {period} for {cooperative.name}? This cannot be undone", abort=True)
+    try:
+        closed = close_period(cooperative.id, period, actor).plan
+    except DomainError as refusal:
+        raise click.ClickException(refusal.message) from refusal
+    if plan_lines(closed) != plan_lines(plan):
+        click.echo("The figures changed since the preview. Issued:")
+        for line in plan_lines(closed):
+            click.echo(line)
+    click.echo(f"Closed {period} for {cooperative.name}: {len(closed.settlements)} report(s).")

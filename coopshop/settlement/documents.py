@@ -17,7 +17,7 @@ from coopshop.cooperatives.models import Cooperative, SettlementRuleVersion
 from coopshop.settlement import pdf
 from coopshop.settlement.models import FIGURES
 from coopshop.settlement.periods import month_name, settled_period_name
-from coopshop.statements.exports import Cell, Money, Table, to_csv, to_xlsx
+from coopshop.statements.exports import Cell, Money, Table, to_csv_and_xlsx
 
 
 class ReportLine(NamedTuple):
@@ -180,8 +180,8 @@ def _padded(cells: list[Cell]) -> list[Cell]:
 
 def render_files(document: ReportDocument) -> ReportFiles:
     """The PDF, CSV and XLSX of the report."""
-    table = report_table(document)
-    return ReportFiles(pdf=pdf.render_report_pdf(document), csv=to_csv(table), xlsx=to_xlsx(table))
+    csv, xlsx = to_csv_and_xlsx(report_table(document))
+    return ReportFiles(pdf=pdf.render_report_pdf(document), csv=csv, xlsx=xlsx)
 
 
 def filename(document_period_end: str, municipality_name: str, version: int) -> str:
