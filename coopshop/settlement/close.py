@@ -17,7 +17,7 @@ from coopshop.audit.services import record
 from coopshop.cooperatives.models import Cooperative
 from coopshop.errors import NotFound
 from coopshop.extensions import db
-from coopshop.ledger.services import lock_period
+from coopshop.ledger.services import PreparedBooking, lock_period
 from coopshop.models_base import utcnow
 from coopshop.settlement import queries
 from coopshop.settlement.issuing import (
@@ -100,7 +100,13 @@ def _issue_reports(plan: ClosePlan, actor: User | None) -> list[SettlementReport
         )
         issued.append((report, document))
     store_reports(issued)
-    post_offsets(issued, queries.member_payable_ids(plan.cooperative.id))
+    # The books are locked (_lock_books) and plan_close found the period open, so the
+    # offsets, dated in the period, need no second look at the period's lock.
+    prepared = PreparedBooking(
+        account_ids=queries.member_payable_ids(plan.cooperative.id),
+        open_periods={(plan.cooperative.id, plan.period)},
+    )
+    post_offsets(issued, prepared)
     return [report for report, _ in issued]
 
 

@@ -154,16 +154,16 @@ def _line_row(report_id: int, position: int, line: ReportLine) -> dict[str, Any]
 
 def post_offsets(
     issued: list[tuple[SettlementReport, ReportDocument]],
-    account_ids: dict[str, int] | None = None,
+    prepared: PreparedBooking | None = None,
 ) -> None:
     """Move what is withheld from the members' pots to the municipalities' payable accounts.
 
     One entry per report that withholds anything, dated on the last day of the settled period:
     a debit on each member's payable (leg ``offset``, tagged with the member, so it shows on
     the member's statement) and one credit on the municipality's payable. All of them through
-    :func:`coopshop.ledger.services.post_entries`, in one statement per table; ``account_ids``
-    (id by code) are accounts already read, which the ledger then does not look up again (it
-    loads or creates the others). Adds only.
+    :func:`coopshop.ledger.services.post_entries`, in one statement per table; ``prepared``
+    holds what the caller already read or checked (accounts, open periods), which the ledger
+    then does not read again. Adds only.
     """
     entries = []
     for report, document in issued:
@@ -191,4 +191,4 @@ def post_offsets(
                 links={"settlement_id": report.id},
             )
         )
-    post_entries(entries, PreparedBooking(account_ids=dict(account_ids or {})))
+    post_entries(entries, prepared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from decimal import Decimal
@@ -69,3 +70,42 @@ def test_the_same_table_gives_the_same_bytes():
 def test_an_empty_table_is_still_a_workbook():
     sheet = load_workbook(io.BytesIO(to_xlsx(Table("Leeg", ["Naam"])))).active
     assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [["Naam"]]
+
+
+TEXT = st.text(alphabet=st.sampled_from("aZë€ 0;,.&<>\"'\t\n-"), max_size=10)
+CELL = st.one_of(
+    TEXT, st.integers(-(10**12), 10**12), st.builds(Money, st.integers(-(10**12), 10**12))
+)
+
+
+@given(
+    st.lists(TEXT, min_size=1, max_size=4).flatmap(
+        lambda headers: st.tuples(
+            st.just(headers),
+            st.lists(st.lists(CELL, min_size=len(headers), max_size=len(headers)), max_size=8),
+        )
+    )
+)
+def test_every_cell_reads_back_from_both_files(table_cells):
+    """Rows of any mix of cell types (the writers group rows of the same types): the CSV and
+    the workbook give back each cell, amounts exactly, in its place."""
+    headers, rows = table_cells
+    table = Table("Lijst", headers, rows)
+
+    as_csv = list(csv.reader(io.StringIO(to_csv(table).decode("utf-8-sig")), delimiter=";"))
+    sheet = load_workbook(io.BytesIO(to_xlsx(table))).active
+    cells = sheet.iter_rows(max_row=len(rows) + 1, max_col=len(headers))  # empty ones too
+    as_xlsx = [[cell.value for cell in row] for row in cells]
+
+    assert as_csv == [headers] + [[csv_text(cell) for cell in row] for row in rows]
+    assert as_xlsx[0] == [header or None for header in headers]
+    for row, read in zip(rows, as_xlsx[1:], strict=True):
+        for cell, value in zip(row, read, strict=True):
+            if isinstance(cell, Money):
+                assert Decimal(str(value)) == Decimal(cell.cents).scaleb(-2)
+            else:
+                assert value == (cell if cell != "" else None)
+
+
+def csv_text(cell) -> str:
+    return decimal_text(cell.cents).replace(".", ",") if isinstance(cell, Money) else str(cell)
