@@ -238,6 +238,19 @@ def aggregate_seconds(cooperative_id: int) -> float:
     return best_of(5, lambda: aggregate(cooperative_id))
 
 
+def serial_aggregate_seconds(cooperative_id: int) -> float | None:
+    """The same aggregate with PostgreSQL's parallel workers off (best of 5), for the record
+    only: by default PostgreSQL runs it in two processes, the close runs in one. None on
+    SQLite, which has no parallel plans."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    db.session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    try:
+        return best_of(5, lambda: aggregate(cooperative_id))
+    finally:
+        db.session.rollback()  # SET LOCAL ends with the transaction
+
+
 def timed_close(cooperative_id: int) -> dict[str, float]:
     """Close the period once: total time, time inside WeasyPrint and inside the CSV/XLSX
     writers, and the number of queries (a ``before_cursor_execute`` event counts them).
@@ -347,6 +360,7 @@ def run(
             db.session.rollback()
         gc.collect()
         aggregate = aggregate_seconds(cooperative_id)
+        serial = serial_aggregate_seconds(cooperative_id)
         close = timed_close(cooperative_id)
         close["load_average"] = os.getloadavg()[0]
         overhead = pdf_overhead(cooperative_id, pdf_rounds)
@@ -356,6 +370,7 @@ def run(
         "backend": f"{backend}, {start}",
         "load": loaded,
         "aggregate": aggregate,
+        "serial": serial,
         **close,
         **overhead,
     }
@@ -368,8 +383,9 @@ def markdown(results: list[dict[str, Any]], members: int, lines: int) -> str:
         without_files = without_pdf - r["files"]
         ratio, files_ratio = without_pdf / r["aggregate"], without_files / r["aggregate"]
         pdf_ratio = r["ours"] / r["weasyprint"]
+        serial = "n/a" if r["serial"] is None else f"{r['serial'] * 1000:.1f}"
         rows.append(
-            f"| {r['backend']} | {r['load']:.0f} | {r['aggregate'] * 1000:.1f} | "
+            f"| {r['backend']} | {r['load']:.0f} | {r['aggregate'] * 1000:.1f} | {serial} | "
             f"{r['total']:.2f} | {r['pdf']:.2f} | {r['files'] * 1000:.0f} | "
             f"{r['commit'] * 1000:.0f} | {r['gc'] * 1000:.0f} ({r['full_gc']} full) | "
             f"{without_pdf * 1000:.0f} = {ratio:.1f}x {verdict(ratio <= 3)} | "
@@ -382,12 +398,13 @@ def markdown(results: list[dict[str, Any]], members: int, lines: int) -> str:
         f"({lines // LINES_PER_INVOICE:,} invoices of {LINES_PER_INVOICE} lines) in {PERIOD}; "
         f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
         f"{os.cpu_count()} CPUs, load average at the end {os.getloadavg()[0]:.1f}.\n\n"
-        "| backend | load s | aggregate ms | close s | of which PDF s | of which CSV+XLSX ms | "
+        "| backend | load s | aggregate ms | the same without parallel workers ms (not "
+        "used for the ratios) | close s | of which PDF s | of which CSV+XLSX ms | "
         "of which commit ms | of which GC pauses ms | "
         "close minus PDF ms, ÷ aggregate (≤ 3x) | minus PDF, CSV, XLSX ms, ÷ aggregate | "
         "queries in the close | 500-member PDF s: ours / WeasyPrint alone (≤ 1.2x) | "
         "1-min load average at the close |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|---:|\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|---:|\n"
     )
     return header + "\n".join(rows)
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.settlement_profile [--backend sqlite|postgresql] [--runs 5]
                                                  [--reuse] [--profile] [--real-pdf]
+                                                 [--without-foreign-keys]
 
 Loads the same data as ``bench.settlement`` once (``--reuse`` keeps a database loaded by an
 earlier run: ``bench/out/settlement-profile.sqlite3`` or PostgreSQL ``bench_settlement_profile``),
@@ -10,7 +11,10 @@ so every run closes the same month from the same state. Unless ``--real-pdf`` is
 renderer is replaced by a stub (the issue leaves PDF rendering out of the budget anyway). Prints
 per run: the aggregate (best of 5), the close without its PDF rendering and without its final
 commit, the ratio, the time in the CSV/XLSX writers, and the query count; ``--profile`` adds a
-cProfile of the last run. ``bench.settlement`` remains the benchmark of record.
+cProfile of the last run. ``--without-foreign-keys`` (PostgreSQL) adds, in turns with each
+close, the same close with the foreign keys of the rows it writes in bulk (postings and report
+lines) dropped inside its transaction, which is rolled back: what those checks cost, for the
+record, not a change to make. ``bench.settlement`` remains the benchmark of record.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from sqlalchemy.engine import make_url
 from bench import settlement as bench
 from coopshop.cooperatives.models import Cooperative
 from coopshop.extensions import db
+from coopshop.ledger.models import Posting
 from coopshop.settlement import close, documents, pdf
 from coopshop.settlement.close import close_period
+from coopshop.settlement.models import SettlementLine
 
 DATABASE = "bench_settlement_profile"
 # The steps of the close timed apart (names in coopshop.settlement.close).
@@ -67,8 +73,25 @@ def database_url(backend: str, reuse: bool) -> tuple[str, bool]:
     return url, not (reuse and exists)
 
 
+# The tables the close writes a row per member into, whose foreign keys
+# --without-foreign-keys drops for a measurement.
+BULK_TABLES = (Posting.__table__, SettlementLine.__table__)
+
+
+def drop_foreign_keys() -> None:
+    """Drop the bulk tables' foreign keys in the current transaction (rolled back after)."""
+    for table in BULK_TABLES:
+        for constraint in table.foreign_key_constraints:
+            db.session.execute(
+                text(f'ALTER TABLE {table.name} DROP CONSTRAINT "{constraint.name}"')
+            )
+
+
 def one_close(
-    cooperative_id: int, real_pdf: bool, profiler: cProfile.Profile | None
+    cooperative_id: int,
+    real_pdf: bool,
+    profiler: cProfile.Profile | None,
+    without_foreign_keys: bool = False,
 ) -> dict[str, Any]:
     spent = {"pdf": 0.0, "files": 0.0}
     statements: list[tuple[float, str]] = []
@@ -102,6 +125,8 @@ def one_close(
         originals[(close, name, name)] = getattr(close, name)
     for (module, name, bucket), function in originals.items():
         setattr(module, name, timed(function, bucket))
+    if without_foreign_keys:
+        drop_foreign_keys()  # before the statements are counted; rolled back with the close
     event.listen(db.engine, "before_cursor_execute", count)
     event.listen(db.engine, "after_cursor_execute", done)
     session = db.session()
@@ -150,6 +175,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--real-pdf", action="store_true")
     parser.add_argument("--show-queries", action="store_true")
+    parser.add_argument("--without-foreign-keys", action="store_true")
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--lines", type=int, default=100_000)
     args = parser.parse_args()
@@ -192,6 +218,15 @@ def main() -> None:
             in_sql = sum(seconds for seconds, _ in r["statements"])
             phases = ", ".join(f"{name} {r[name] * 1000:.1f}" for name in PHASES)
             print(f"   SQL {in_sql * 1000:.1f} ms; ms in {phases}", flush=True)
+            if args.without_foreign_keys:
+                bare = one_close(cooperative_id, args.real_pdf, None, without_foreign_keys=True)
+                bare_without_pdf = bare["total"] - bare["pdf"]
+                print(
+                    f"   the same close without the foreign keys of postings and report lines: "
+                    f"minus PDF {bare_without_pdf * 1000:.1f} ms"
+                    f" = {bare_without_pdf / aggregate:.2f}x",
+                    flush=True,
+                )
             if args.show_queries and last:
                 for seconds, statement in r["statements"]:
                     print(f"   {seconds * 1000:7.2f} ms", " ".join(statement.split())[:140])
