@@ -10,8 +10,10 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import groupby, repeat
+from operator import methodcaller
 from typing import NamedTuple
 
 from flask import Response
@@ -46,96 +48,98 @@ def decimal_text(cents: int) -> str:
 
 
 def to_csv(table: Table) -> bytes:
-    return to_csv_and_xlsx(table)[0]
+    return _csv(table.headers, _runs(table))
 
 
 def to_xlsx(table: Table) -> bytes:
-    return to_csv_and_xlsx(table)[1]
-
-
-def to_csv_and_xlsx(table: Table) -> tuple[bytes, bytes]:
-    """The table as CSV and as a one-sheet workbook (bold headers, amounts as exact decimals
-    in euros), each cell's text made once for both.
+    """The table as a one-sheet workbook: bold headers, amounts as exact decimals in euros.
 
     The sheet is written straight as SpreadsheetML, the same parts and cells openpyxl writes
     for it (strings inline, the same styles and column widths), so a report of a thousand
-    members takes milliseconds where openpyxl's cell objects took a tenth of a second. The
-    work goes column by column over runs of rows with the same cell types (a report's member
-    rows are one run), so that each row is one ``str.format`` of its run's template rather
-    than a loop over its cells. Fixed times in the zip: the same table always gives the same
-    bytes.
+    members takes milliseconds where openpyxl's cell objects took a tenth of a second. Fixed
+    times in the zip: the same table always gives the same bytes.
     """
-    count = max([len(table.headers), *(len(row) for row in table.rows)])
-    letters = [_column_letter(number) for number in range(1, count + 1)]
-    widths = [0] * count
-    csv_rows: list[list[str]] = []
-    sheet_rows: list[str] = []
-    runs = [(1, [list(table.headers)], ' s="1"')]  # the CSV writes the headers itself
-    number = 2
+    return _workbook(table, _runs(table))
+
+
+def to_csv_and_xlsx(table: Table) -> tuple[bytes, bytes]:
+    """Both files of the table, each cell's text made once for the two."""
+    runs = _runs(table)
+    return _csv(table.headers, runs), _workbook(table, runs)
+
+
+def _runs(table: Table) -> list[_Run]:
+    """The headers, then the rows in runs of consecutive rows with the same cell types (a
+    report's member rows are one run): the writers go column by column over a run, so that a
+    row costs one ``str.format`` of its run's template rather than a loop over its cells."""
+    runs = [_Run(1, [list(table.headers)], header=True)]
     for _, grouped in groupby(table.rows, key=lambda row: tuple(map(type, row))):
         rows = list(grouped)
-        runs.append((number, rows, ""))
-        number += len(rows)
-    for first, rows, style in runs:
-        run = _Run(first, rows, letters, style)
-        if first > 1:  # (an empty row has no columns to zip)
-            csv_rows += zip(*run.csv_columns, strict=True) if run.csv_columns else [[]] * len(rows)
-        sheet_rows += run.sheet_rows()
-        for index, texts in enumerate(run.texts):
-            widths[index] = max(widths[index], *map(len, texts))
-    return _csv(table.headers, csv_rows), _workbook(table.title, widths, sheet_rows)
+        runs.append(_Run(runs[-1].numbers.stop, rows))
+    return runs
 
 
 class _Run:
-    """Consecutive rows of a table with the same cell types, one list of texts per column.
+    """Consecutive rows of a table (numbered from ``first`` in the sheet) with the same cell
+    types: for each column its kind and the text of each cell, as the CSV and the sheet's
+    column widths take it (amounts with a decimal point here)."""
 
-    ``texts`` are what the widths are measured on, ``csv_columns`` what the CSV writes, and
-    ``slots`` what fills the run's row template: amounts and whole numbers as their text, a
-    string as its escaped ``<t>``, or, in a column with empty strings (which the sheet leaves
-    out), as the whole cell or nothing.
-    """
-
-    def __init__(self, first: int, rows: list[list[Cell]], letters: list[str], style: str):
+    def __init__(self, first: int, rows: list[list[Cell]], header: bool = False):
         self.numbers = range(first, first + len(rows))
+        self.header = header
+        self.kinds: list[str] = []
         self.texts: list[list[str]] = []
-        self.csv_columns: list[list[str]] = []
-        self.slots: list[list[str]] = []
-        cells = ['<row r="{0}">']
-        for index, column in enumerate(zip(*rows, strict=True)):
-            reference = f"{letters[index]}{{0}}"
-            slot = f"{{{index + 1}}}"
+        for column in zip(*rows, strict=True):
             kind = type(column[0])
             if kind is Money:
-                cents = [money.cents for money in column]  # type: ignore[union-attr]
-                self._add(_money_texts(cents, "."), _money_texts(cents, ","))
-                cells.append(f'<c r="{reference}" s="2" t="n"><v>{slot}</v></c>')
+                self.kinds.append("money")
+                self.texts.append(_money_texts([money.cents for money in column]))  # type: ignore[union-attr]
             elif issubclass(kind, int):
-                texts = list(map(str, column))
-                self._add(texts, texts)
-                cells.append(f'<c r="{reference}"{style} t="n"><v>{slot}</v></c>')
+                self.kinds.append("number")
+                self.texts.append(list(map(str, column)))
             else:  # text, or what reads as text (a translated header)
-                texts = list(column) if kind is str else list(map(str, column))  # type: ignore[arg-type]
-                if "" in texts:  # the sheet leaves empty strings out
-                    letter = letters[index]
-                    inline = [
-                        _text_cell(letter, style, n, t)
-                        for n, t in zip(self.numbers, texts, strict=True)
+                self.kinds.append("text")
+                self.texts.append(list(column) if kind is str else list(map(str, column)))  # type: ignore[arg-type]
+
+    def csv_rows(self) -> list[Sequence[str]]:
+        """The rows as the CSV writes them: amounts with a decimal comma."""
+        if not self.texts:  # empty rows: no columns to zip
+            return [[] for _ in self.numbers]
+        columns = [
+            list(map(_DECIMAL_COMMA, texts)) if kind == "money" else texts
+            for kind, texts in zip(self.kinds, self.texts, strict=True)
+        ]
+        return list(zip(*columns, strict=True))
+
+    def sheet_rows(self, letters: list[str]) -> list[str]:
+        """Each row's ``<row>``: amounts in the euro format (style 2), whole numbers as
+        numbers, other text as an inline string; empty strings are left out. Headers bold."""
+        style = ' s="1"' if self.header else ""
+        cells, slots = ['<row r="{0}">'], []
+        for index, (kind, texts) in enumerate(zip(self.kinds, self.texts, strict=True)):
+            reference, slot = f"{letters[index]}{{0}}", f"{{{index + 1}}}"
+            if kind == "money":
+                cells.append(f'<c r="{reference}" s="2" t="n"><v>{slot}</v></c>')
+                slots.append(texts)
+            elif kind == "number":
+                cells.append(f'<c r="{reference}"{style} t="n"><v>{slot}</v></c>')
+                slots.append(texts)
+            elif "" in texts:  # the slot holds the whole cell, or nothing for an empty string
+                cells.append(slot)
+                slots.append(
+                    [
+                        _text_cell(letters[index], style, number, text)
+                        for number, text in zip(self.numbers, texts, strict=True)
                     ]
-                    cells.append(slot)
-                else:
-                    inline = list(map(_inline, texts))
-                    cells.append(f'<c r="{reference}"{style} t="inlineStr"><is>{slot}</is></c>')
-                self._add(texts, texts, inline)
+                )
+            else:
+                cells.append(f'<c r="{reference}"{style} t="inlineStr"><is>{slot}</is></c>')
+                slots.append(list(map(_inline, texts)))
         cells.append("</row>")
-        self.template = "".join(cells)
+        return list(map("".join(cells).format, self.numbers, *slots))
 
-    def _add(self, texts: list[str], csv: list[str], slots: list[str] | None = None) -> None:
-        self.texts.append(texts)
-        self.csv_columns.append(csv)
-        self.slots.append(texts if slots is None else slots)
 
-    def sheet_rows(self) -> list[str]:
-        return list(map(self.template.format, self.numbers, *self.slots))
+_DECIMAL_COMMA = methodcaller("replace", ".", ",")
 
 
 def _text_cell(letter: str, style: str, number: int, text: str) -> str:
@@ -144,29 +148,30 @@ def _text_cell(letter: str, style: str, number: int, text: str) -> str:
     return f'<c r="{letter}{number}"{style} t="inlineStr"><is>{_inline(text)}</is></c>'
 
 
-def _money_texts(cents: list[int], point: str) -> list[str]:
-    """Each amount as :func:`decimal_text` writes it, with ``point`` as the decimal mark."""
-    if min(cents) >= 0:  # the common case, formatted without a Python call per amount
-        return list(map(f"%d{point}%02d".__mod__, map(divmod, cents, repeat(100))))
-    return [decimal_text(amount).replace(".", point) for amount in cents]
-
-
-def _csv(headers: list[str], rows: list[list[str]]) -> bytes:
+def _csv(headers: list[str], runs: list[_Run]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    for run in runs[1:]:
+        writer.writerows(run.csv_rows())
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _workbook(title: str, widths: list[int], rows: list[str]) -> bytes:
+def _workbook(table: Table, runs: list[_Run]) -> bytes:
+    count = max(len(run.texts) for run in runs)
+    letters = [_column_letter(number) for number in range(1, count + 1)]
+    widths = [0] * count
+    for run in runs:
+        for index, texts in enumerate(run.texts):
+            widths[index] = max(widths[index], *map(len, texts))
     # Zeros and empty cells are measured too: they are shorter than the narrowest column.
     columns = "".join(
         f'<col width="{min(max(width + 2, 10), 40)}" customWidth="1" min="{n}" max="{n}"/>'
         for n, width in enumerate(widths, start=1)
     )
+    rows = [row for run in runs for row in run.sheet_rows(letters)]
     sheet = _SHEET.format(
-        dimension=f"A1:{_column_letter(max(len(widths), 1))}{len(rows)}",
+        dimension=f"A1:{_column_letter(max(count, 1))}{len(rows)}",
         columns=f"<cols>{columns}</cols>" if columns else "",
         rows="".join(rows),
     )
@@ -174,11 +179,18 @@ def _workbook(title: str, widths: list[int], rows: list[str]) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in (
             *_FIXED_PARTS,
-            ("xl/workbook.xml", _WORKBOOK.format(title=_escape(_sheet_title(title), True))),
+            ("xl/workbook.xml", _WORKBOOK.format(title=_escape(_sheet_title(table.title), True))),
             ("xl/worksheets/sheet1.xml", sheet),
         ):
             archive.writestr(zipfile.ZipInfo(name, _ZIP_TIME), content, zipfile.ZIP_DEFLATED, 1)
     return buffer.getvalue()
+
+
+def _money_texts(cents: list[int]) -> list[str]:
+    """Each amount as :func:`decimal_text` writes it."""
+    if min(cents) >= 0:  # the common case, formatted without a Python call per amount
+        return list(map("%d.%02d".__mod__, map(divmod, cents, repeat(100))))
+    return list(map(decimal_text, cents))
 
 
 def _inline(text: str) -> str:
