@@ -132,3 +132,27 @@ def test_settle_close_refuses_a_second_close_and_unknown_cooperatives(app, runne
     assert "Oktober 2026 is al afgesloten." in again.output
     assert unknown.exit_code == 2
     assert "no cooperative with slug 'nergens'" in unknown.output
+
+
+def test_a_sale_booked_while_the_question_waits_is_closed_and_said(app, runner, monkeypatch):
+    """The close computes again with the books locked: what came in after the preview is in
+    the reports, and the command says the figures changed and prints what it issued."""
+    cooperative_id = cooperative_with_sales(app)
+
+    def a_sale_meanwhile(*_args, **_kwargs):
+        member = db.session.scalar(select(Member).where(Member.client_number == "UT-1001"))
+        book_income(member, 10_000, mid_month("2026-10"))
+        db.session.commit()
+        return True
+
+    monkeypatch.setattr("coopshop.settlement.cli.click.confirm", a_sale_meanwhile)
+    result = runner.invoke(args=["settle", "close", "--coop", "samen", "--period", "2026-10"])
+
+    assert result.exit_code == 0, result.output
+    before, after = result.output.split("The figures changed since the preview. Issued:")
+    assert "Utrecht (oktober 2026): 1 member(s), income € 510,00" in before
+    assert "Utrecht (oktober 2026): 1 member(s), income € 610,00" in after
+    with app.app_context():
+        report = db.session.query(SettlementReport).one()
+        assert report.member_income_cents == 61_000
+        assert is_period_locked(cooperative_id, "2026-10")
