@@ -63,6 +63,9 @@ def test_the_admin_previews_closes_and_downloads(app, client):
     for figure in ("Fatima el Amrani", "0344-10001", "€ 510,00", "€ 127,50", "€ 382,50"):
         assert figure in preview
     assert "Bertha Bosman" not in preview
+    # The button says beforehand that issuing the reports takes a moment (read out with it).
+    assert "Klik één keer en wacht tot de volgende pagina verschijnt." in preview
+    assert 'aria-describedby="close-takes-time"' in preview
 
     refused = client.post(f"/cooperatie/{samen}/verrekening/2026-09/afsluiten", data={})
     assert refused.status_code == 400
