@@ -12,6 +12,7 @@ from coopshop.errors import DomainError
 from coopshop.extensions import db
 from coopshop.money import format_eur
 from coopshop.settlement.close import close_period, preview_close
+from coopshop.settlement.models import FIGURES
 from coopshop.settlement.plan import ClosePlan
 
 
@@ -79,20 +80,14 @@ def member_lines(plan: ClosePlan) -> list[str]:
         )
         rows = [MEMBER_COLUMNS]
         for line in settlement.members:
-            result = line.result
-            amounts = (
-                result.member_income,
-                result.basis_income,
-                result.exemption,
-                result.countable,
-                result.offset,
-                result.withheld,
-            )
+            name = line.member.name
+            if line.result.is_correction:  # as the page marks it
+                name += " (correction: negative, no offset)"
             rows.append(
                 (
                     line.member.client_number,
-                    line.member.name,
-                    *map(format_eur, amounts),
+                    name,
+                    *(format_eur(getattr(line.result, figure)) for figure in FIGURES),
                     str(line.months_left) if line.eligible else "-",
                 )
             )

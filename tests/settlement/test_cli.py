@@ -156,3 +156,21 @@ def test_a_sale_booked_while_the_question_waits_is_closed_and_said(app, runner, 
         report = db.session.query(SettlementReport).one()
         assert report.member_income_cents == 61_000
         assert is_period_locked(cooperative_id, "2026-10")
+
+
+def test_a_negative_month_is_marked_as_a_correction_in_the_preview(app, runner):
+    with app.app_context():
+        cooperative = gen_cooperative(slug="samen")
+        member = gen_member(
+            cooperative, gen_municipality(), exemption_eligible=False, client_number="UT-1001"
+        )
+        book_income(member, -2_500, mid_month("2026-10"))  # a refund only
+
+    result = runner.invoke(
+        args=["settle", "close", "--coop", "samen", "--period", "2026-10", "--preview"]
+    )
+
+    assert result.exit_code == 0, result.output
+    row = " ".join(member_row(result.output))
+    assert "(correction: negative, no offset)" in row
+    assert row.endswith("€ -25,00 € -25,00 € 0,00 € 0,00 € 0,00 € 0,00 -")
